@@ -6,11 +6,16 @@ pub mod iso8601 {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(value: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&value.to_rfc3339_opts(SecondsFormat::Micros, false))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(deserializer)?;
         parse(&text).map_err(serde::de::Error::custom)
     }
@@ -64,7 +69,10 @@ mod tests {
             token_expires_at: at,
         })
         .unwrap();
-        assert!(json.contains("\"2026-11-27T01:02:03.000000+00:00\""), "{json}");
+        assert!(
+            json.contains("\"2026-11-27T01:02:03.000000+00:00\""),
+            "{json}"
+        );
         let back: crate::ProviderGrant = serde_json::from_str(&json).unwrap();
         assert_eq!(back.authenticated_at, at);
     }

@@ -1,0 +1,138 @@
+//! `Email`: a user's address, validated and normalised once (SECURITY.md F1) so every
+//! lookup, comparison and URL parameter uses the same form.
+
+use std::fmt;
+
+const MAX_LOCAL_LEN: usize = 64;
+const MAX_TOTAL_LEN: usize = 254;
+
+/// A syntactically valid, lower-cased e-mail address.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Email(String);
+
+/// Why an address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid email address: {0}")]
+pub struct InvalidEmail(&'static str);
+
+impl Email {
+    /// Validates and normalises: exactly one `@`, local part of printable ASCII without
+    /// spaces (≤ 64), domain converted to ASCII (IDNA) and lower-cased, total ≤ 254.
+    /// The whole address is compared case-insensitively, so it is stored lower-cased.
+    pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
+        let (local, domain) = raw.split_once('@').ok_or(InvalidEmail("missing '@'"))?;
+        if domain.contains('@') {
+            return Err(InvalidEmail("more than one '@'"));
+        }
+        if local.is_empty() || local.len() > MAX_LOCAL_LEN {
+            return Err(InvalidEmail("local part must be 1 to 64 characters"));
+        }
+        if !local.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(InvalidEmail(
+                "local part must be printable ASCII without spaces",
+            ));
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return Err(InvalidEmail("misplaced '.' in local part"));
+        }
+        if domain.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(InvalidEmail("domain contains spaces or control characters"));
+        }
+        let domain =
+            url::Host::parse(domain).map_err(|_| InvalidEmail("domain is not a valid host"))?;
+        let url::Host::Domain(domain) = domain else {
+            return Err(InvalidEmail("domain must be a name, not an IP address"));
+        };
+        let labels_ok = domain.split('.').count() >= 2
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if !labels_ok {
+            return Err(InvalidEmail("domain is not a valid host name"));
+        }
+        let email = format!("{}@{}", local.to_ascii_lowercase(), domain);
+        if email.len() > MAX_TOTAL_LEN {
+            return Err(InvalidEmail("longer than 254 characters"));
+        }
+        Ok(Self(email))
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Email;
+
+    #[test]
+    fn addresses_are_lowercased_so_case_variants_are_one_user() {
+        assert_eq!(
+            Email::parse("ALICE@Example.COM").unwrap(),
+            Email::parse("alice@example.com").unwrap()
+        );
+    }
+
+    #[test]
+    fn plus_suffixes_and_dots_are_kept() {
+        assert_eq!(
+            Email::parse("a.b+ads@example.com").unwrap().as_str(),
+            "a.b+ads@example.com"
+        );
+    }
+
+    #[test]
+    fn unicode_domains_become_ascii() {
+        assert_eq!(
+            Email::parse("bob@bücher.example").unwrap().as_str(),
+            "bob@xn--bcher-kva.example"
+        );
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused() {
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        let long_total = format!("a@{}.com", "b.".repeat(130));
+        for bad in [
+            "",
+            "alice",
+            "a@b@example.com",
+            "alice@example.com\r\nX-Injected: 1",
+            " alice@example.com",
+            "alice@example.com ",
+            "alice@example.com&prompt=none&redirect_uri=https://evil.example",
+            "al ice@example.com",
+            "@example.com",
+            "alice@",
+            "alice@localhost",
+            "alice@127.0.0.1",
+            "alice@[::1]",
+            ".alice@example.com",
+            "ali\u{e9}@example.com",
+            long_local.as_str(),
+            long_total.as_str(),
+        ] {
+            assert!(Email::parse(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The core's errors. The HTTP layer maps each to one status code and public message;
+//! the source chain is only ever logged.
+
+use super::email::InvalidEmail;
+use super::scopes::InvalidScope;
+use crate::store::StoreError;
+use crate::upstream::UpstreamError;
+use chrono::{DateTime, Utc};
+
+/// A sign-in link handed to the MCP server to show the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInLink {
+    pub auth_url: String,
+    pub session_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why a token cannot be handed out until the user signs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInReason {
+    /// Nothing stored for this user and provider.
+    NotAuthenticated,
+    /// The provider rejected the stored grant.
+    NeedsReauth,
+    /// No refresh token is stored and the access token has expired.
+    RefreshFailed,
+    /// The grant lacks these scopes.
+    InsufficientScope { missing: Vec<String> },
+}
+
+/// Errors of the API operations.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("invalid API key")]
+    InvalidApiKey,
+    #[error("unknown provider {0:?}")]
+    UnknownProvider(String),
+    #[error(transparent)]
+    InvalidEmail(#[from] InvalidEmail),
+    #[error(transparent)]
+    InvalidScope(#[from] InvalidScope),
+    #[error("sign-in session not found")]
+    SessionNotFound,
+    #[error("no credentials stored for this user and provider")]
+    CredentialNotFound,
+    #[error("sign-in required: {reason:?}")]
+    SignInRequired {
+        reason: SignInReason,
+        link: SignInLink,
+    },
+    #[error("provider unavailable")]
+    ProviderUnavailable {
+        retry_after_secs: u64,
+        #[source]
+        source: UpstreamError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored secret unreadable: {0}")]
+    Crypto(#[from] super::crypto::CryptoError),
+}
+
+/// Why a callback did not complete a sign-in. Each maps to a page and a status code.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("callback is missing code or state, or they are malformed")]
+    InvalidCallback,
+    #[error("no sign-in matches this link or state")]
+    UnknownFlow,
+    #[error("sign-in session expired")]
+    Expired,
+    #[error("sign-in session was already used")]
+    AlreadyUsed,
+    #[error("callback came from a browser that did not open the sign-in link")]
+    NotBound,
+    /// The provider sent the user back with an error (`access_denied`, ...).
+    #[error("the provider reported {0}")]
+    ProviderDenied(&'static str),
+    #[error("signed in as a different account than {expected}")]
+    AccountMismatch { expected: String },
+    #[error("the account's email address is not verified")]
+    EmailUnverified,
+    #[error("code exchange failed: {0}")]
+    Exchange(#[source] UpstreamError),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+impl From<StoreError> for FlowError {
+    fn from(error: StoreError) -> Self {
+        Self::Core(CoreError::Store(error))
+    }
+}
+
+impl From<super::crypto::CryptoError> for FlowError {
+    fn from(error: super::crypto::CryptoError) -> Self {
+        Self::Core(CoreError::Crypto(error))
+    }
+}
+
+impl FlowError {
+    /// The stable code recorded on a failed session and shown on the page.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidCallback => "invalid_callback",
+            Self::UnknownFlow => "flow_not_found",
+            Self::Expired => "flow_expired",
+            Self::AlreadyUsed => "flow_already_used",
+            Self::NotBound => "flow_not_bound",
+            Self::ProviderDenied(code) => code,
+            Self::AccountMismatch { .. } => "account_mismatch",
+            Self::EmailUnverified => "email_not_verified",
+            Self::Exchange(_) => "exchange_failed",
+            Self::Core(_) => "internal",
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! `Gateway`: the core's single entry point. It owns the store, the key ring, the
+//! providers and the clock; the HTTP layer makes one call into it per request.
+
+use super::clock::Clock;
+use super::crypto::KeyRing;
+use super::email::Email;
+use super::error::CoreError;
+use super::events::SessionEvents;
+use super::flights::Flights;
+use crate::store::Store;
+use crate::upstream::Provider;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// Whose sign-in may complete a session (G3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdentityPolicy {
+    /// The signed-in account's verified email must equal the session's user.
+    #[default]
+    SameEmail,
+    /// Any verified account; its email is recorded and shown.
+    Any,
+}
+
+/// Settings the core needs, taken from the configuration once.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    /// Public base URL of this gateway; connect links are built on it.
+    pub public_url: url::Url,
+    pub session_ttl: chrono::Duration,
+    /// Tokens expiring within this window are refreshed before being handed out.
+    pub refresh_buffer: chrono::Duration,
+    pub identity_policy: IdentityPolicy,
+}
+
+/// An authenticated API caller (an MCP server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub name: String,
+}
+
+/// The shared API key from `AUTH_GATEWAY_API_KEY` authenticates as this client.
+pub const DEFAULT_CLIENT: &str = "default";
+
+/// The core service.
+pub struct Gateway {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) keys: KeyRing,
+    pub(super) providers: HashMap<String, Arc<dyn Provider>>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) settings: GatewaySettings,
+    api_key_digest: [u8; 32],
+    pub(super) events: SessionEvents,
+    pub(super) flights: Flights,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("providers", &self.providers.keys().collect::<Vec<_>>())
+            .field("keys", &self.keys)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: KeyRing,
+        providers: Vec<Arc<dyn Provider>>,
+        clock: Arc<dyn Clock>,
+        settings: GatewaySettings,
+        api_key: &SecretString,
+    ) -> Self {
+        Self {
+            store,
+            keys,
+            providers: providers
+                .into_iter()
+                .map(|provider| (provider.name().to_owned(), provider))
+                .collect(),
+            clock,
+            settings,
+            api_key_digest: Sha256::digest(api_key.expose_secret().as_bytes()).into(),
+            events: SessionEvents::default(),
+            flights: Flights::default(),
+        }
+    }
+
+    /// Checks an API key in constant time (compares SHA-256 digests, so neither the
+    /// content nor the length of the configured key leaks through timing).
+    pub fn authenticate(&self, presented: Option<&str>) -> Result<Client, CoreError> {
+        let presented = presented.ok_or(CoreError::InvalidApiKey)?;
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        if bool::from(digest.ct_eq(&self.api_key_digest)) {
+            Ok(Client {
+                name: DEFAULT_CLIENT.to_owned(),
+            })
+        } else {
+            Err(CoreError::InvalidApiKey)
+        }
+    }
+
+    /// The current time, from the gateway's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Whether the database answers.
+    pub async fn database_ok(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+
+    /// Deletes sessions that expired more than an hour ago; returns how many.
+    pub async fn sweep_sessions(&self) -> Result<u64, CoreError> {
+        let before = self.clock.now() - chrono::Duration::hours(1);
+        Ok(self.store.delete_sessions_expired_before(before).await?)
+    }
+
+    pub(super) fn provider(&self, name: &str) -> Result<&Arc<dyn Provider>, CoreError> {
+        self.providers
+            .get(name)
+            .ok_or_else(|| CoreError::UnknownProvider(name.chars().take(64).collect()))
+    }
+
+    pub(super) fn parse_email(raw: &str) -> Result<Email, CoreError> {
+        Ok(Email::parse(raw)?)
+    }
+}

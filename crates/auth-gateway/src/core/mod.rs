@@ -1,0 +1,17 @@
+//! The core: flows, refresh, identity binding, scopes and the key ring. It gets time
+//! from a `Clock` and knows nothing of HTTP or SQL.
+
+pub mod clock;
+pub mod crypto;
+pub mod email;
+pub mod error;
+pub mod events;
+pub mod flights;
+pub mod gateway;
+pub mod random;
+pub mod scopes;
+pub mod sign_in;
+pub mod tokens;
+
+pub use error::{CoreError, FlowError, SignInLink, SignInReason};
+pub use gateway::{Client, Gateway, GatewaySettings, IdentityPolicy};

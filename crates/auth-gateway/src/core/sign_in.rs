@@ -1,0 +1,426 @@
+//! The sign-in flow: start a session, open the connect link (bind the browser, redirect
+//! to the provider), handle the callback (G3, G4), and report a session's status.
+
+use super::crypto::Binding;
+use super::email::Email;
+use super::error::{CoreError, FlowError, SignInLink};
+use super::gateway::{Client, Gateway, IdentityPolicy};
+use super::random;
+use super::scopes::{InvalidScope, ScopeSet};
+use crate::store::{NewSession, SessionRecord, SessionState, SignInGrant};
+use crate::upstream::{AuthorizeRequest, Provider, TokenGrant};
+use chrono::{DateTime, Utc};
+use gateway_proto::SessionStatus;
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+/// Longest accepted `code` (Google documents ≤ 256 bytes; SECURITY.md F3).
+const MAX_CODE_LEN: usize = 2048;
+/// Longest `?wait=` honoured.
+pub const MAX_STATUS_WAIT: Duration = Duration::from_mins(1);
+/// How often a waiter re-reads the database, for callbacks served by another replica.
+const STATUS_RECHECK: Duration = Duration::from_secs(2);
+/// Lifetime assumed when the provider does not say.
+const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;
+
+/// Where the connect page sends the browser, and the cookie that binds the flow to it.
+#[derive(Debug)]
+pub struct ConnectRedirect {
+    pub location: url::Url,
+    pub cookie_name: String,
+    pub cookie_value: SecretString,
+    pub cookie_max_age_secs: i64,
+}
+
+/// The query of a provider's redirect back to us.
+#[derive(Debug, Default)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A finished sign-in, for the success page.
+#[derive(Debug, Clone)]
+pub struct CompletedSignIn {
+    pub user_email: String,
+    pub provider: String,
+    pub account_email: String,
+}
+
+/// What `GET /auth/status/{id}` reports.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub session_id: Uuid,
+    pub status: SessionStatus,
+    pub user_email: String,
+    pub provider: String,
+    pub error: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The browser-binding cookie's name for a session.
+pub fn binding_cookie_name(session_id: Uuid) -> String {
+    format!("gw_flow_{}", session_id.simple())
+}
+
+impl Gateway {
+    /// `POST /auth/init`: opens a sign-in session and returns its link.
+    pub async fn start_sign_in(
+        &self,
+        client: &Client,
+        provider: &str,
+        user_email: &str,
+        scopes: Option<&[String]>,
+    ) -> Result<SignInLink, CoreError> {
+        let provider = self.provider(provider)?;
+        let email = Self::parse_email(user_email)?;
+        let requested = checked_scopes(provider.as_ref(), scopes)?;
+        let scopes = provider.default_scopes().union(&requested);
+        self.open_session(client, provider.as_ref(), &email, &scopes)
+            .await
+    }
+
+    /// Creates a pending session asking for `scopes`, and its connect link.
+    pub(super) async fn open_session(
+        &self,
+        client: &Client,
+        provider: &dyn Provider,
+        email: &Email,
+        scopes: &ScopeSet,
+    ) -> Result<SignInLink, CoreError> {
+        let now = self.clock.now();
+        let id = Uuid::new_v4();
+        let connect_token = random::token();
+        let verifier = random::token();
+        let session_id = id.to_string();
+        let session = NewSession {
+            id,
+            connect_hash: random::digest(connect_token.expose_secret()),
+            user_email: email.as_str().to_owned(),
+            provider: provider.name().to_owned(),
+            scopes: scopes.to_vec(),
+            client_name: client.name.clone(),
+            pkce_verifier: self.keys.seal(
+                Binding::SessionVerifier {
+                    session_id: &session_id,
+                },
+                &verifier,
+            ),
+            created_at: now,
+            expires_at: now + self.settings.session_ttl,
+        };
+        self.store.insert_session(&session).await?;
+        // The token is base64url, so it needs no escaping in a path segment.
+        let auth_url = format!(
+            "{}/connect/{}",
+            self.settings.public_url.as_str().trim_end_matches('/'),
+            connect_token.expose_secret()
+        );
+        Ok(SignInLink {
+            auth_url,
+            session_id,
+            expires_at: session.expires_at,
+        })
+    }
+
+    /// `GET /connect/{token}`: binds the session to this browser and sends it to the
+    /// provider. Each visit makes a new `state`, so only the latest tab can finish.
+    pub async fn connect(&self, connect_token: &str) -> Result<ConnectRedirect, FlowError> {
+        if !random::looks_like_token(connect_token) {
+            return Err(FlowError::UnknownFlow);
+        }
+        let now = self.clock.now();
+        let state = random::token();
+        let browser = random::token();
+        let session = self
+            .store
+            .begin_authorization(
+                &random::digest(connect_token),
+                &random::digest(state.expose_secret()),
+                &random::digest(browser.expose_secret()),
+                now,
+            )
+            .await?
+            .ok_or(FlowError::UnknownFlow)?;
+        let provider = self.provider(&session.provider)?;
+        let verifier = self.open_verifier(&session)?;
+        let email = Self::parse_email(&session.user_email)?;
+        // Google gives a refresh token only on the consent screen, and limits how many
+        // live ones a user has: force the screen only when we hold none.
+        let force_consent = self
+            .store
+            .credential(&session.user_email, &session.provider)
+            .await?
+            .is_none_or(|credential| credential.refresh_token.is_none());
+        let location = provider.authorize_url(&AuthorizeRequest {
+            state: state.expose_secret(),
+            code_challenge: &random::pkce_challenge(verifier.expose_secret()),
+            scopes: &ScopeSet::from_trusted(session.scopes.iter().cloned()),
+            login_hint: &email,
+            force_consent,
+        });
+        Ok(ConnectRedirect {
+            location,
+            cookie_name: binding_cookie_name(session.id),
+            cookie_value: browser,
+            cookie_max_age_secs: (session.expires_at - now).num_seconds().max(0),
+        })
+    }
+
+    /// `GET /auth/callback/{provider}`: completes the session named by `state`, once.
+    /// `cookie` looks up a cookie of the request by name.
+    pub async fn callback(
+        &self,
+        provider_name: &str,
+        params: CallbackParams,
+        cookie: impl Fn(&str) -> Option<String>,
+    ) -> Result<CompletedSignIn, FlowError> {
+        let provider = self
+            .provider(provider_name)
+            .map_err(|_| FlowError::UnknownFlow)?;
+        let state = params.state.as_deref().unwrap_or_default();
+        if !random::looks_like_token(state) {
+            return Err(FlowError::InvalidCallback);
+        }
+        let session = self
+            .store
+            .session_by_state(&random::digest(state))
+            .await?
+            .filter(|session| session.provider == provider_name)
+            .ok_or(FlowError::UnknownFlow)?;
+        let now = self.clock.now();
+        if session.state != SessionState::Pending {
+            return Err(FlowError::AlreadyUsed);
+        }
+        if session.expires_at <= now {
+            return Err(FlowError::Expired);
+        }
+        let bound = cookie(&binding_cookie_name(session.id)).is_some_and(|value| {
+            session.browser_hash.as_ref().is_some_and(|expected| {
+                bool::from(random::digest(&value).ct_eq(expected.as_slice()))
+            })
+        });
+        if !bound {
+            return Err(FlowError::NotBound);
+        }
+        if let Some(error) = params.error {
+            let code = if error == "access_denied" {
+                "access_denied"
+            } else {
+                "provider_error"
+            };
+            let failure = FlowError::ProviderDenied(code);
+            self.fail(&session, &failure).await?;
+            return Err(failure);
+        }
+        let code = params
+            .code
+            .filter(|code| {
+                !code.is_empty()
+                    && code.len() <= MAX_CODE_LEN
+                    && code.bytes().all(|b| b.is_ascii_graphic())
+            })
+            .ok_or(FlowError::InvalidCallback)?;
+        if !self.store.claim_session(session.id, now).await? {
+            return Err(FlowError::AlreadyUsed);
+        }
+        match self.finish_sign_in(provider, &session, &code, now).await {
+            Ok(done) => {
+                self.events.finished(session.id);
+                Ok(done)
+            }
+            Err(failure) => {
+                self.fail(&session, &failure).await?;
+                Err(failure)
+            }
+        }
+    }
+
+    /// Exchanges the code, checks who signed in, and stores the grant.
+    async fn finish_sign_in(
+        &self,
+        provider: &Arc<dyn Provider>,
+        session: &SessionRecord,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CompletedSignIn, FlowError> {
+        let verifier = self.open_verifier(session)?;
+        let grant = provider
+            .exchange_code(code, &verifier)
+            .await
+            .map_err(FlowError::Exchange)?;
+        let identity = provider
+            .identity(&grant, now)
+            .await
+            .map_err(FlowError::Exchange)?;
+        let account = Email::parse(&identity.email).map_err(|_| FlowError::EmailUnverified)?;
+        let expected = &session.user_email;
+        let mismatch = (self.settings.identity_policy == IdentityPolicy::SameEmail
+            && account.as_str() != expected)
+            || !identity.email_verified;
+        let stored = self.store.credential(expected, &session.provider).await?;
+        let other_subject = stored
+            .as_ref()
+            .and_then(|credential| credential.account_subject.as_deref())
+            .is_some_and(|subject| subject != identity.subject);
+        if mismatch || other_subject {
+            self.discard_grant(provider.as_ref(), &account, &session.provider, &grant)
+                .await;
+            return Err(if identity.email_verified {
+                FlowError::AccountMismatch {
+                    expected: expected.clone(),
+                }
+            } else {
+                FlowError::EmailUnverified
+            });
+        }
+        let binding = |field| Binding::Credential {
+            user_email: expected,
+            provider: &session.provider,
+            field,
+        };
+        let scopes = grant.scope.as_deref().map_or_else(
+            || session.scopes.clone(),
+            |scope| ScopeSet::from_space_separated(scope).to_vec(),
+        );
+        let lifetime = grant.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
+        let record = SignInGrant {
+            user_email: expected.clone(),
+            provider: session.provider.clone(),
+            access_token: self.keys.seal(binding("access_token"), &grant.access_token),
+            refresh_token: grant
+                .refresh_token
+                .as_ref()
+                .map(|token| self.keys.seal(binding("refresh_token"), token)),
+            expires_at: now
+                + chrono::Duration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX / 1000)),
+            scopes,
+            account_email: account.as_str().to_owned(),
+            account_subject: identity.subject,
+        };
+        self.store
+            .complete_sign_in(session.id, &record, now)
+            .await?;
+        tracing::info!(session_id = %session.id, provider = %session.provider, "sign-in completed");
+        Ok(CompletedSignIn {
+            user_email: record.user_email,
+            provider: record.provider,
+            account_email: record.account_email,
+        })
+    }
+
+    /// Revokes tokens from a refused sign-in so they are not left live at the provider,
+    /// unless we hold a grant for that account: revoking would kill it too.
+    async fn discard_grant(
+        &self,
+        provider: &dyn Provider,
+        account: &Email,
+        provider_name: &str,
+        grant: &TokenGrant,
+    ) {
+        match self.store.credential(account.as_str(), provider_name).await {
+            Ok(None) => {
+                if let Err(error) = provider.revoke(&grant.access_token).await {
+                    tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");
+                }
+            }
+            Ok(Some(_)) => {}
+            Err(error) => tracing::warn!(%error, "could not check for a stored grant"),
+        }
+    }
+
+    async fn fail(&self, session: &SessionRecord, failure: &FlowError) -> Result<(), FlowError> {
+        tracing::warn!(session_id = %session.id, code = failure.code(), error = %failure, "sign-in failed");
+        self.store
+            .fail_session(session.id, failure.code(), self.clock.now())
+            .await?;
+        self.events.finished(session.id);
+        Ok(())
+    }
+
+    fn open_verifier(&self, session: &SessionRecord) -> Result<SecretString, CoreError> {
+        let session_id = session.id.to_string();
+        Ok(self.keys.open(
+            Binding::SessionVerifier {
+                session_id: &session_id,
+            },
+            &session.pkce_verifier.key_id,
+            &session.pkce_verifier.ciphertext,
+        )?)
+    }
+
+    /// `GET /auth/status/{id}`: the session's status; with `wait`, returns as soon as it
+    /// leaves `pending` or when `wait` (capped at 60 s) runs out.
+    pub async fn session_status(
+        &self,
+        client: &Client,
+        session_id: &str,
+        wait: Duration,
+    ) -> Result<SessionView, CoreError> {
+        let id = Uuid::parse_str(session_id).map_err(|_| CoreError::SessionNotFound)?;
+        let deadline = tokio::time::Instant::now() + wait.min(MAX_STATUS_WAIT);
+        let mut finished = self.events.subscribe();
+        loop {
+            let view = self.read_session(client, id).await?;
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if view.status != SessionStatus::Pending || remaining.is_zero() {
+                return Ok(view);
+            }
+            let recheck = tokio::time::sleep(remaining.min(STATUS_RECHECK));
+            tokio::pin!(recheck);
+            loop {
+                tokio::select! {
+                    () = &mut recheck => break,
+                    event = finished.recv() => match event {
+                        Ok(finished_id) if finished_id != id => {}
+                        // Ours, or we lagged and may have missed ours: re-read.
+                        _ => break,
+                    },
+                }
+            }
+        }
+    }
+
+    async fn read_session(&self, client: &Client, id: Uuid) -> Result<SessionView, CoreError> {
+        let session = self
+            .store
+            .session(id)
+            .await?
+            // Another client's session is reported as absent (SECURITY.md A4).
+            .filter(|session| session.client_name == client.name)
+            .ok_or(CoreError::SessionNotFound)?;
+        let now = self.clock.now();
+        let status = match session.state {
+            SessionState::Completed => SessionStatus::Completed,
+            SessionState::Failed => SessionStatus::Failed,
+            SessionState::Pending | SessionState::Exchanging if session.expires_at <= now => {
+                SessionStatus::Expired
+            }
+            SessionState::Pending | SessionState::Exchanging => SessionStatus::Pending,
+        };
+        Ok(SessionView {
+            session_id: session.id,
+            status,
+            user_email: session.user_email,
+            provider: session.provider,
+            error: session.error,
+            expires_at: session.expires_at,
+        })
+    }
+}
+
+/// Validates requested scopes against the provider's allow-list.
+pub(super) fn checked_scopes(
+    provider: &dyn Provider,
+    scopes: Option<&[String]>,
+) -> Result<ScopeSet, CoreError> {
+    let set = ScopeSet::from_request(scopes.unwrap_or_default())?;
+    if let Some(refused) = set.iter().find(|scope| !provider.allows_scope(scope)) {
+        return Err(InvalidScope::NotAllowed(refused.chars().take(256).collect()).into());
+    }
+    Ok(set)
+}

@@ -1,0 +1,375 @@
+//! Handing out tokens: serve a stored token while fresh, refresh it (one upstream call
+//! per credential however many requests wait), classify failures (G6), list and revoke.
+
+use super::crypto::Binding;
+use super::email::Email;
+use super::error::{CoreError, SignInReason};
+use super::gateway::{Client, Gateway};
+use super::scopes::ScopeSet;
+use super::sign_in::checked_scopes;
+use crate::store::{CredentialRecord, CredentialStatus, RefreshedTokens};
+use crate::upstream::{Provider, UpstreamError};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// Seconds a caller is told to wait when the provider is unavailable.
+const RETRY_AFTER_SECS: u64 = 30;
+const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
+
+/// A valid access token for the caller.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub access_token: SecretString,
+    pub expires_at: DateTime<Utc>,
+    pub scopes: Vec<String>,
+}
+
+/// One provider grant of a user, for `GET /auth/providers/{user_email}`.
+#[derive(Debug, Clone)]
+pub struct GrantSummary {
+    pub provider: String,
+    pub scopes: Vec<String>,
+    pub authenticated_at: DateTime<Utc>,
+    pub token_expires_at: DateTime<Utc>,
+}
+
+/// What `DELETE /auth/revoke` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokeOutcome {
+    /// False when the provider's revoke endpoint failed (the local copy is gone anyway).
+    pub revoked_upstream: bool,
+}
+
+impl Gateway {
+    /// `POST /auth/token`: a valid access token, or the sign-in link to show.
+    pub async fn token(
+        &self,
+        client: &Client,
+        provider_name: &str,
+        user_email: &str,
+        required_scopes: Option<&[String]>,
+    ) -> Result<IssuedToken, CoreError> {
+        let provider = self.provider(provider_name)?;
+        let email = Self::parse_email(user_email)?;
+        let required = checked_scopes(provider.as_ref(), required_scopes)?;
+        let credential = self.store.credential(email.as_str(), provider_name).await?;
+        let credential = self
+            .usable(client, provider.as_ref(), &email, &required, credential)
+            .await?;
+        let now = self.clock.now();
+        if self.is_fresh(&credential, now) {
+            return self.issue(&credential);
+        }
+        self.refresh(client, provider, &email, &required).await
+    }
+
+    /// Refreshes under the credential's lock; whoever waited re-reads the winner's row.
+    async fn refresh(
+        &self,
+        client: &Client,
+        provider: &Arc<dyn Provider>,
+        email: &Email,
+        required: &ScopeSet,
+    ) -> Result<IssuedToken, CoreError> {
+        let provider_name = provider.name();
+        let _flight = self.flights.lock(email.as_str(), provider_name).await;
+        let credential = self.store.credential(email.as_str(), provider_name).await?;
+        let credential = self
+            .usable(client, provider.as_ref(), email, required, credential)
+            .await?;
+        let now = self.clock.now();
+        if self.is_fresh(&credential, now) {
+            return self.issue(&credential);
+        }
+        let Some(sealed_refresh) = &credential.refresh_token else {
+            if credential.expires_at > now {
+                return self.issue(&credential);
+            }
+            return Err(self
+                .sign_in_required(
+                    client,
+                    provider.as_ref(),
+                    email,
+                    &credential,
+                    required,
+                    SignInReason::RefreshFailed,
+                )
+                .await);
+        };
+        let refresh_token = self.keys.open(
+            credential_binding(&credential, "refresh_token"),
+            &sealed_refresh.key_id,
+            &sealed_refresh.ciphertext,
+        )?;
+        match provider.refresh(&refresh_token).await {
+            Ok(grant) => {
+                let binding = |field| Binding::Credential {
+                    user_email: email.as_str(),
+                    provider: provider_name,
+                    field,
+                };
+                let lifetime = grant
+                    .expires_in
+                    .and_then(|secs| i64::try_from(secs).ok())
+                    .unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
+                let tokens = RefreshedTokens {
+                    access_token: self.keys.seal(binding("access_token"), &grant.access_token),
+                    refresh_token: grant
+                        .refresh_token
+                        .as_ref()
+                        .map(|token| self.keys.seal(binding("refresh_token"), token)),
+                    expires_at: now + chrono::Duration::seconds(lifetime),
+                    scopes: grant
+                        .scope
+                        .as_deref()
+                        .map(|scope| ScopeSet::from_space_separated(scope).to_vec()),
+                };
+                // The rotated refresh token is persisted before the access token leaves.
+                let stored = self
+                    .store
+                    .store_refreshed(
+                        email.as_str(),
+                        provider_name,
+                        credential.version,
+                        &tokens,
+                        now,
+                    )
+                    .await?;
+                tracing::info!(provider = provider_name, "access token refreshed");
+                match stored {
+                    Some(record) => Ok(IssuedToken {
+                        access_token: grant.access_token,
+                        expires_at: record.expires_at,
+                        scopes: record.scopes,
+                    }),
+                    None => {
+                        self.reread_and_issue(client, provider.as_ref(), email, required)
+                            .await
+                    }
+                }
+            }
+            Err(UpstreamError::InvalidGrant) => {
+                // A peer may have refreshed (and rotated) in the meantime: re-read first.
+                let current = self.store.credential(email.as_str(), provider_name).await?;
+                if let Some(current) = current.filter(|c| c.version != credential.version) {
+                    let current = self
+                        .usable(client, provider.as_ref(), email, required, Some(current))
+                        .await?;
+                    return self.issue(&current);
+                }
+                self.store
+                    .mark_needs_reauth(email.as_str(), provider_name, credential.version, now)
+                    .await?;
+                tracing::warn!(
+                    provider = provider_name,
+                    "grant rejected by provider; sign-in needed"
+                );
+                Err(self
+                    .sign_in_required(
+                        client,
+                        provider.as_ref(),
+                        email,
+                        &credential,
+                        required,
+                        SignInReason::NeedsReauth,
+                    )
+                    .await)
+            }
+            Err(error) => {
+                if matches!(error, UpstreamError::InvalidClient) {
+                    tracing::error!(
+                        provider = provider_name,
+                        "provider rejected our client credentials: check the client id and secret"
+                    );
+                } else {
+                    tracing::warn!(provider = provider_name, %error, "refresh failed");
+                }
+                if credential.expires_at > now {
+                    // Still valid, only inside the refresh buffer: serve it meanwhile.
+                    return self.issue(&credential);
+                }
+                Err(CoreError::ProviderUnavailable {
+                    retry_after_secs: RETRY_AFTER_SECS,
+                    source: error,
+                })
+            }
+        }
+    }
+
+    async fn reread_and_issue(
+        &self,
+        client: &Client,
+        provider: &dyn Provider,
+        email: &Email,
+        required: &ScopeSet,
+    ) -> Result<IssuedToken, CoreError> {
+        let credential = self
+            .store
+            .credential(email.as_str(), provider.name())
+            .await?;
+        let credential = self
+            .usable(client, provider, email, required, credential)
+            .await?;
+        self.issue(&credential)
+    }
+
+    /// The credential if it can serve this request, else the sign-in to ask for.
+    async fn usable(
+        &self,
+        client: &Client,
+        provider: &dyn Provider,
+        email: &Email,
+        required: &ScopeSet,
+        credential: Option<CredentialRecord>,
+    ) -> Result<CredentialRecord, CoreError> {
+        let Some(credential) = credential else {
+            let scopes = provider.default_scopes().union(required);
+            let link = self.open_session(client, provider, email, &scopes).await?;
+            return Err(CoreError::SignInRequired {
+                reason: SignInReason::NotAuthenticated,
+                link,
+            });
+        };
+        if credential.status == CredentialStatus::NeedsReauth {
+            return Err(self
+                .sign_in_required(
+                    client,
+                    provider,
+                    email,
+                    &credential,
+                    required,
+                    SignInReason::NeedsReauth,
+                )
+                .await);
+        }
+        let granted = ScopeSet::from_trusted(credential.scopes.iter().cloned());
+        let missing = required.missing_from(&granted);
+        if !missing.is_empty() {
+            return Err(self
+                .sign_in_required(
+                    client,
+                    provider,
+                    email,
+                    &credential,
+                    required,
+                    SignInReason::InsufficientScope { missing },
+                )
+                .await);
+        }
+        Ok(credential)
+    }
+
+    /// Opens a session asking for what the grant has plus what is required.
+    async fn sign_in_required(
+        &self,
+        client: &Client,
+        provider: &dyn Provider,
+        email: &Email,
+        credential: &CredentialRecord,
+        required: &ScopeSet,
+        reason: SignInReason,
+    ) -> CoreError {
+        let scopes = provider
+            .default_scopes()
+            .union(&ScopeSet::from_trusted(credential.scopes.iter().cloned()))
+            .union(required);
+        match self.open_session(client, provider, email, &scopes).await {
+            Ok(link) => CoreError::SignInRequired { reason, link },
+            Err(error) => error,
+        }
+    }
+
+    fn is_fresh(&self, credential: &CredentialRecord, now: DateTime<Utc>) -> bool {
+        credential.expires_at - self.settings.refresh_buffer > now
+    }
+
+    fn issue(&self, credential: &CredentialRecord) -> Result<IssuedToken, CoreError> {
+        let access_token = self
+            .keys
+            .open(
+                credential_binding(credential, "access_token"),
+                &credential.access_token.key_id,
+                &credential.access_token.ciphertext,
+            )
+            .inspect_err(|error| {
+                tracing::error!(%error, provider = %credential.provider, "stored access token failed to decrypt for its row");
+            })?;
+        Ok(IssuedToken {
+            access_token,
+            expires_at: credential.expires_at,
+            scopes: credential.scopes.clone(),
+        })
+    }
+
+    /// `GET /auth/providers/{user_email}`: the user's active grants.
+    pub async fn grants(&self, user_email: &str) -> Result<(Email, Vec<GrantSummary>), CoreError> {
+        let email = Self::parse_email(user_email)?;
+        let grants = self
+            .store
+            .credentials_for_user(email.as_str())
+            .await?
+            .into_iter()
+            .filter(|credential| credential.status == CredentialStatus::Active)
+            .map(|credential| GrantSummary {
+                provider: credential.provider,
+                scopes: credential.scopes,
+                authenticated_at: credential.authenticated_at,
+                token_expires_at: credential.expires_at,
+            })
+            .collect();
+        Ok((email, grants))
+    }
+
+    /// `DELETE /auth/revoke`: deletes the grant here, then revokes it at the provider
+    /// (G8). A provider failure is logged and reported, the local delete stands.
+    pub async fn revoke(
+        &self,
+        provider_name: &str,
+        user_email: &str,
+    ) -> Result<RevokeOutcome, CoreError> {
+        let provider = self.provider(provider_name)?;
+        let email = Self::parse_email(user_email)?;
+        let credential = self
+            .store
+            .delete_credential(email.as_str(), provider_name)
+            .await?
+            .ok_or(CoreError::CredentialNotFound)?;
+        // Revoking the refresh token ends the whole grant; the access token is the fallback.
+        let (field, sealed) = match &credential.refresh_token {
+            Some(sealed) => ("refresh_token", sealed),
+            None => ("access_token", &credential.access_token),
+        };
+        let revoked_upstream = match self.keys.open(
+            credential_binding(&credential, field),
+            &sealed.key_id,
+            &sealed.ciphertext,
+        ) {
+            Ok(token) => match provider.revoke(&token).await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(provider = provider_name, %error, "provider revoke failed; local credentials deleted");
+                    false
+                }
+            },
+            Err(error) => {
+                tracing::error!(provider = provider_name, %error, "could not decrypt token to revoke upstream; local credentials deleted");
+                false
+            }
+        };
+        tracing::info!(
+            provider = provider_name,
+            revoked_upstream,
+            "credentials revoked"
+        );
+        Ok(RevokeOutcome { revoked_upstream })
+    }
+}
+
+fn credential_binding<'a>(credential: &'a CredentialRecord, field: &'a str) -> Binding<'a> {
+    Binding::Credential {
+        user_email: &credential.user_email,
+        provider: &credential.provider,
+        field,
+    }
+}

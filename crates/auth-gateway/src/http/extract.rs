@@ -1,0 +1,90 @@
+//! Extractors whose rejections are JSON errors in the API's shapes: the API key, and
+//! JSON bodies and queries (malformed → 422 like the original, too large → 413).
+
+use super::AppState;
+use super::error::ApiError;
+use crate::core::Client;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use gateway_proto::{API_KEY_HEADER, ErrorCode};
+use serde::de::DeserializeOwned;
+
+/// The calling MCP server, authenticated by its `X-API-Key`.
+#[derive(Debug)]
+pub struct ApiClient(pub Client);
+
+impl FromRequestParts<AppState> for ApiClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let presented = parts
+            .headers
+            .get(API_KEY_HEADER)
+            .and_then(|value| value.to_str().ok());
+        Ok(Self(state.gateway.authenticate(presented)?))
+    }
+}
+
+/// A JSON body.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::PayloadTooLarge,
+                    "Request body is too large",
+                ))
+            }
+            Err(rejection) => Err(ApiError::Unprocessable {
+                location: "body",
+                message: json_problem(&rejection),
+            }),
+        }
+    }
+}
+
+/// A public description of why a body did not parse (serde's text names fields and
+/// positions only, never values).
+fn json_problem(rejection: &JsonRejection) -> String {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Expected a JSON body (Content-Type: application/json)".into()
+        }
+        JsonRejection::JsonSyntaxError(error) => format!(
+            "Malformed JSON: {}",
+            std::error::Error::source(error).map_or_else(String::new, ToString::to_string)
+        ),
+        JsonRejection::JsonDataError(error) => format!(
+            "Invalid request body: {}",
+            std::error::Error::source(error).map_or_else(String::new, ToString::to_string)
+        ),
+        _ => "Could not read the request body".into(),
+    }
+}
+
+/// A URL query.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Self(value))
+            .map_err(|rejection: QueryRejection| ApiError::Unprocessable {
+                location: "query",
+                message: rejection.body_text(),
+            })
+    }
+}

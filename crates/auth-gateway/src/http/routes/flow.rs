@@ -1,0 +1,134 @@
+//! The browser side of sign-in: the connect link (bind the browser, go to the provider)
+//! and the provider's callback. Both answer with pages or redirects, never JSON.
+
+use crate::core::FlowError;
+use crate::core::sign_in::CallbackParams;
+use crate::http::AppState;
+use crate::http::pages::{Page, security_headers};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+
+/// Longest callback query read (SECURITY.md F3).
+const MAX_CALLBACK_QUERY: usize = 4096;
+
+/// `GET /connect/{token}`.
+pub async fn open_connect_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Response {
+    match state.gateway.connect(&token).await {
+        Ok(redirect) => {
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            let cookie = format!(
+                "{}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                redirect.cookie_name,
+                redirect.cookie_value.expose_secret(),
+                redirect.cookie_max_age_secs,
+            );
+            let mut response = StatusCode::FOUND.into_response();
+            let headers = response.headers_mut();
+            headers.extend(security_headers());
+            if let (Ok(location), Ok(cookie)) = (
+                HeaderValue::from_str(redirect.location.as_str()),
+                HeaderValue::from_str(&cookie),
+            ) {
+                headers.insert(header::LOCATION, location);
+                headers.insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(error) => flow_error_page(&error),
+    }
+}
+
+/// `GET /auth/callback/{provider}`.
+pub async fn handle_callback(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    callback(&state, &provider, &headers, query.as_deref()).await
+}
+
+/// Shared by the provider path and the configured redirect path.
+pub async fn callback(
+    state: &AppState,
+    provider: &str,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if query.len() > MAX_CALLBACK_QUERY {
+        return flow_error_page(&FlowError::InvalidCallback);
+    }
+    let mut params = CallbackParams::default();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "code" => params.code = Some(value.into_owned()),
+            "state" => params.state = Some(value.into_owned()),
+            "error" => params.error = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    let cookie = |name: &str| cookie_value(headers, name);
+    match state.gateway.callback(provider, params, cookie).await {
+        Ok(done) => Page {
+            status: StatusCode::OK,
+            title: "Signed in",
+            paragraphs: vec![
+                format!(
+                    "You are signed in to {} as {}.",
+                    done.provider, done.account_email
+                ),
+                "You can close this window and go back to your assistant.".to_owned(),
+            ],
+        }
+        .into_response(),
+        Err(error) => flow_error_page(&error),
+    }
+}
+
+/// Reads one cookie from the `Cookie` headers (RFC 6265 §5.4 syntax).
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A page explaining a failed sign-in. Fixed texts only: nothing from the request
+/// (the provider's `error_description` included) is echoed.
+fn flow_error_page(error: &FlowError) -> Response {
+    let (status, text) = match error {
+        FlowError::InvalidCallback => (StatusCode::BAD_REQUEST, "The sign-in response is incomplete or malformed.".to_owned()),
+        FlowError::UnknownFlow => (StatusCode::NOT_FOUND, "This sign-in link is unknown, was replaced by a newer one, or has expired.".to_owned()),
+        FlowError::Expired => (StatusCode::GONE, "This sign-in link has expired.".to_owned()),
+        FlowError::AlreadyUsed => (StatusCode::BAD_REQUEST, "This sign-in was already completed or failed.".to_owned()),
+        FlowError::NotBound => (StatusCode::BAD_REQUEST, "This sign-in was started in a different browser. Open the sign-in link again in this browser.".to_owned()),
+        FlowError::ProviderDenied(_) => (StatusCode::BAD_REQUEST, "The sign-in was cancelled or refused at the provider.".to_owned()),
+        FlowError::AccountMismatch { expected } => (StatusCode::FORBIDDEN, format!("You signed in with a different account. Please sign in as {expected}.")),
+        FlowError::EmailUnverified => (StatusCode::FORBIDDEN, "The account's email address is not verified, so it cannot be used.".to_owned()),
+        FlowError::Exchange(_) => (StatusCode::BAD_GATEWAY, "The provider did not accept the sign-in. Please try again.".to_owned()),
+        FlowError::Core(source) => {
+            tracing::error!(error = %source, "sign-in failed inside the gateway");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned())
+        }
+    };
+    Page {
+        status,
+        title: "Sign-in not completed",
+        paragraphs: vec![
+            text,
+            format!("Error code: {}", error.code()),
+            "Ask your assistant for a new sign-in link.".to_owned(),
+        ],
+    }
+    .into_response()
+}

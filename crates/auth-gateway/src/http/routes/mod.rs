@@ -1,0 +1,5 @@
+//! Route handlers, one module per resource.
+
+pub mod auth;
+pub mod flow;
+pub mod health;

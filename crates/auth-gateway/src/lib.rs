@@ -1,0 +1,10 @@
+//! The MCP auth gateway as a library: the binary and the tests build the same app.
+
+pub mod config;
+pub mod core;
+pub mod dev_secrets;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod upstream;

@@ -1,0 +1,296 @@
+//! Storage: one narrow trait, two implementations (PostgreSQL for production and many
+//! replicas, SQLite as the embedded default). Chosen once from the URL at startup;
+//! nothing else branches on the backend. Times are passed in from the core's clock.
+
+mod postgres;
+mod rows;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::core::crypto::Sealed;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Storage failures. The message is for logs; clients only ever see a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored row is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                Self::Unavailable(error)
+            }
+            other => Self::Database(other),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where a sign-in session stands in storage. `Exchanging` is the claimed state between
+/// the callback winning the session and the code exchange finishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    Pending,
+    Exchanging,
+    Completed,
+    Failed,
+}
+
+impl SessionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Exchanging => "exchanging",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> StoreResult<Self> {
+        match text {
+            "pending" => Ok(Self::Pending),
+            "exchanging" => Ok(Self::Exchanging),
+            "completed" => Ok(Self::Completed),
+            "failed" => Ok(Self::Failed),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown session status {other:?}"
+            ))),
+        }
+    }
+}
+
+/// A sign-in session to create (`POST /auth/init`).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Uuid,
+    /// SHA-256 of the opaque token in the connect link.
+    pub connect_hash: Vec<u8>,
+    pub user_email: String,
+    pub provider: String,
+    pub scopes: Vec<String>,
+    /// The API client that started the sign-in.
+    pub client_name: String,
+    /// The PKCE verifier, encrypted and bound to the session id.
+    pub pkce_verifier: Sealed,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored sign-in session.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub user_email: String,
+    pub provider: String,
+    pub scopes: Vec<String>,
+    pub client_name: String,
+    pub state: SessionState,
+    /// Stable error code once `Failed` (e.g. `access_denied`, `account_mismatch`).
+    pub error: Option<String>,
+    pub pkce_verifier: Sealed,
+    /// SHA-256 of the browser-binding cookie set by the connect page.
+    pub browser_hash: Option<Vec<u8>>,
+    /// The upstream account that signed in, once completed.
+    pub account_email: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a stored grant can still be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialStatus {
+    Active,
+    /// The provider rejected the refresh token; only a new sign-in helps.
+    NeedsReauth,
+}
+
+impl CredentialStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::NeedsReauth => "needs_reauth",
+        }
+    }
+
+    pub fn parse(text: &str) -> StoreResult<Self> {
+        match text {
+            "active" => Ok(Self::Active),
+            "needs_reauth" => Ok(Self::NeedsReauth),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown credential status {other:?}"
+            ))),
+        }
+    }
+}
+
+/// One user's grant at one provider.
+#[derive(Debug, Clone)]
+pub struct CredentialRecord {
+    pub user_email: String,
+    pub provider: String,
+    pub access_token: Sealed,
+    pub refresh_token: Option<Sealed>,
+    pub expires_at: DateTime<Utc>,
+    pub scopes: Vec<String>,
+    pub account_email: Option<String>,
+    pub account_subject: Option<String>,
+    pub status: CredentialStatus,
+    /// Bumped on every write; writes that race are fenced on it.
+    pub version: i64,
+    pub authenticated_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Tokens from a completed sign-in.
+#[derive(Debug, Clone)]
+pub struct SignInGrant {
+    pub user_email: String,
+    pub provider: String,
+    pub access_token: Sealed,
+    /// `None` when the provider sent no new refresh token: the stored one is kept.
+    pub refresh_token: Option<Sealed>,
+    pub expires_at: DateTime<Utc>,
+    pub scopes: Vec<String>,
+    pub account_email: String,
+    pub account_subject: String,
+}
+
+/// Tokens from a refresh.
+#[derive(Debug, Clone)]
+pub struct RefreshedTokens {
+    pub access_token: Sealed,
+    /// `Some` when the provider rotated the refresh token.
+    pub refresh_token: Option<Sealed>,
+    pub expires_at: DateTime<Utc>,
+    /// `Some` when the provider reported the granted scopes.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Everything the gateway keeps. Implementations must make each method atomic.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn insert_session(&self, session: &NewSession) -> StoreResult<()>;
+
+    async fn session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>>;
+
+    /// The connect page was opened: record the new `state` hash and browser binding on
+    /// the pending, unexpired session whose connect hash matches. A later visit replaces
+    /// both, so only the latest authorization request can complete.
+    async fn begin_authorization(
+        &self,
+        connect_hash: &[u8],
+        state_hash: &[u8],
+        browser_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>>;
+
+    /// The session whose current `state` hash matches, in any status.
+    async fn session_by_state(&self, state_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+
+    /// Atomically moves a pending, unexpired session to `Exchanging`. Exactly one caller
+    /// ever gets `true` for a session.
+    async fn claim_session(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Marks a pending or exchanging session `Failed` with a stable error code.
+    async fn fail_session(&self, id: Uuid, error: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// In one transaction: stores the grant (keeping the stored refresh token when the
+    /// grant has none, status `Active`, version bumped) and marks the session `Completed`.
+    async fn complete_sign_in(
+        &self,
+        session_id: Uuid,
+        grant: &SignInGrant,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CredentialRecord>;
+
+    /// Deletes sessions that expired before `before`; returns how many.
+    async fn delete_sessions_expired_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    async fn credential(
+        &self,
+        user_email: &str,
+        provider: &str,
+    ) -> StoreResult<Option<CredentialRecord>>;
+
+    /// All credentials of one user, ordered by provider.
+    async fn credentials_for_user(&self, user_email: &str) -> StoreResult<Vec<CredentialRecord>>;
+
+    /// Stores refreshed tokens if the row is still at `expected_version` (one statement,
+    /// version bumped). `None` when a concurrent writer got there first.
+    async fn store_refreshed(
+        &self,
+        user_email: &str,
+        provider: &str,
+        expected_version: i64,
+        tokens: &RefreshedTokens,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CredentialRecord>>;
+
+    /// Marks the grant `NeedsReauth` if still at `expected_version`; `false` otherwise.
+    async fn mark_needs_reauth(
+        &self,
+        user_email: &str,
+        provider: &str,
+        expected_version: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Deletes a credential and returns what was deleted.
+    async fn delete_credential(
+        &self,
+        user_email: &str,
+        provider: &str,
+    ) -> StoreResult<Option<CredentialRecord>>;
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    /// Accepts `postgres://`, `postgresql://`, the original's `postgresql+asyncpg://`, and
+    /// `sqlite://` / `sqlite:` URLs.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(rest) = url.strip_prefix("postgresql+asyncpg://") {
+            return Ok(Self::Postgres(format!("postgresql://{rest}")));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if url.starts_with("sqlite:") {
+            return Ok(Self::Sqlite(url.to_owned()));
+        }
+        Err("expected a postgres://, postgresql://, postgresql+asyncpg:// or sqlite:// URL".into())
+    }
+}
+
+/// Connects to the database, applies the migrations, and returns the store.
+pub async fn connect(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
+    Ok(match url {
+        DatabaseUrl::Postgres(url) => Arc::new(PgStore::connect(url).await?),
+        DatabaseUrl::Sqlite(url) => Arc::new(SqliteStore::connect(url).await?),
+    })
+}

@@ -1,0 +1,143 @@
+//! Row-to-record conversion shared by both backends. The column names are the same on
+//! both; only how a time and a scope list are stored differs, so each backend supplies
+//! those three readers and everything else is decoded here, once.
+
+use super::{
+    CredentialRecord, CredentialStatus, SessionRecord, SessionState, StoreError, StoreResult,
+};
+use crate::core::crypto::Sealed;
+use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+use uuid::Uuid;
+
+/// The columns `session_from_row` reads, in `SELECT` / `RETURNING` lists.
+macro_rules! session_columns {
+    () => {
+        "id, user_email, provider, scopes, client_name, status, error, pkce_verifier_enc, \
+         pkce_key_id, browser_hash, account_email, created_at, expires_at, completed_at"
+    };
+}
+pub(super) use session_columns;
+
+/// The columns `credential_from_row` reads, in `SELECT` / `RETURNING` lists.
+macro_rules! credential_columns {
+    () => {
+        "user_email, provider, access_token_enc, access_key_id, refresh_token_enc, \
+         refresh_key_id, expires_at, scopes, account_email, account_subject, status, version, \
+         authenticated_at, created_at, updated_at"
+    };
+}
+pub(super) use credential_columns;
+
+/// The backend-specific column readers.
+pub(super) trait RecordRow: Row {
+    fn time(&self, column: &str) -> StoreResult<DateTime<Utc>>;
+    fn optional_time(&self, column: &str) -> StoreResult<Option<DateTime<Utc>>>;
+    fn scopes(&self, column: &str) -> StoreResult<Vec<String>>;
+}
+
+/// Reads one column; a value that does not decode means the row is corrupt, not that the
+/// database is down, so it is reported as such.
+pub(super) fn column<'r, R, T>(row: &'r R, name: &str) -> StoreResult<T>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    row.try_get(name).map_err(|error| match error {
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::Decode(_) => StoreError::Corrupt(format!("column {name}: {error}")),
+        other => other.into(),
+    })
+}
+
+pub(super) fn session_from_row<R>(row: &R) -> StoreResult<SessionRecord>
+where
+    R: RecordRow,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database>,
+    String: Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database>,
+    Vec<u8>: Type<R::Database>,
+    for<'r> Uuid: Decode<'r, R::Database>,
+    Uuid: Type<R::Database>,
+{
+    Ok(SessionRecord {
+        id: column(row, "id")?,
+        user_email: column(row, "user_email")?,
+        provider: column(row, "provider")?,
+        scopes: row.scopes("scopes")?,
+        client_name: column(row, "client_name")?,
+        state: SessionState::parse(&column::<_, String>(row, "status")?)?,
+        error: column(row, "error")?,
+        pkce_verifier: Sealed {
+            key_id: column(row, "pkce_key_id")?,
+            ciphertext: column(row, "pkce_verifier_enc")?,
+        },
+        browser_hash: column(row, "browser_hash")?,
+        account_email: column(row, "account_email")?,
+        created_at: row.time("created_at")?,
+        expires_at: row.time("expires_at")?,
+        completed_at: row.optional_time("completed_at")?,
+    })
+}
+
+pub(super) fn credential_from_row<R>(row: &R) -> StoreResult<CredentialRecord>
+where
+    R: RecordRow,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database>,
+    String: Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database>,
+    i64: Type<R::Database>,
+{
+    let refresh_token = match (
+        column::<_, Option<String>>(row, "refresh_token_enc")?,
+        column::<_, Option<String>>(row, "refresh_key_id")?,
+    ) {
+        (Some(ciphertext), Some(key_id)) => Some(Sealed { key_id, ciphertext }),
+        (None, None) => None,
+        _ => {
+            return Err(StoreError::Corrupt(
+                "refresh token and its key id must be both set or both empty".into(),
+            ));
+        }
+    };
+    Ok(CredentialRecord {
+        user_email: column(row, "user_email")?,
+        provider: column(row, "provider")?,
+        access_token: Sealed {
+            key_id: column(row, "access_key_id")?,
+            ciphertext: column(row, "access_token_enc")?,
+        },
+        refresh_token,
+        expires_at: row.time("expires_at")?,
+        scopes: row.scopes("scopes")?,
+        account_email: column(row, "account_email")?,
+        account_subject: column(row, "account_subject")?,
+        status: CredentialStatus::parse(&column::<_, String>(row, "status")?)?,
+        version: column(row, "version")?,
+        authenticated_at: row.time("authenticated_at")?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+/// Scope lists are stored as a JSON array of strings (JSONB on PostgreSQL, TEXT on SQLite).
+pub(super) fn scopes_from_json(text: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|error| {
+        StoreError::Corrupt(format!("scopes are not a JSON string array: {error}"))
+    })
+}
+
+pub(super) fn scopes_to_json(scopes: &[String]) -> String {
+    serde_json::Value::Array(
+        scopes
+            .iter()
+            .cloned()
+            .map(serde_json::Value::String)
+            .collect(),
+    )
+    .to_string()
+}

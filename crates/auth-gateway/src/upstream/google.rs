@@ -1,0 +1,328 @@
+//! Google as an OAuth 2.0 / OpenID Connect provider. Written on reqwest directly rather
+//! than the `oauth2` crate: we need the raw `id_token`, `scope` and error codes to
+//! classify failures (G6), and the whole protocol surface is four small requests.
+
+use super::{AuthorizeRequest, Identity, Provider, TokenGrant, UpstreamError};
+use crate::core::scopes::ScopeSet;
+use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// Upstream calls give up after this long (a refresh must not hang a token request).
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+/// Clock skew tolerated when checking `exp`.
+const ALLOWED_SKEW_SECS: i64 = 60;
+/// Google's issuer, and the bare-host form older flows still use.
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+
+/// Endpoints and client credentials for Google (or the emulator standing in for it).
+#[derive(Debug, Clone)]
+pub struct GoogleSettings {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub redirect_uri: url::Url,
+    pub auth_url: url::Url,
+    pub token_url: url::Url,
+    pub revoke_url: url::Url,
+    pub userinfo_url: url::Url,
+    pub default_scopes: ScopeSet,
+}
+
+/// The Google provider.
+#[derive(Debug)]
+pub struct Google {
+    settings: GoogleSettings,
+    http: reqwest::Client,
+}
+
+impl Google {
+    pub fn new(settings: GoogleSettings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(UPSTREAM_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self { settings, http })
+    }
+
+    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenGrant, UpstreamError> {
+        let mut body = form.to_vec();
+        body.push(("client_id", &self.settings.client_id));
+        body.push(("client_secret", self.settings.client_secret.expose_secret()));
+        let response = self
+            .http
+            .post(self.settings.token_url.clone())
+            .form(&body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            let raw: RawTokenResponse = serde_json::from_slice(&bytes).map_err(|_| {
+                UpstreamError::Protocol("token response is not the expected JSON".into())
+            })?;
+            return Ok(TokenGrant {
+                access_token: SecretString::from(raw.access_token),
+                refresh_token: raw.refresh_token.map(SecretString::from),
+                expires_in: raw.expires_in,
+                scope: raw.scope,
+                id_token: raw.id_token.map(SecretString::from),
+            });
+        }
+        Err(classify_error(status, &bytes))
+    }
+
+    fn check_id_token(
+        &self,
+        id_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Identity, UpstreamError> {
+        let payload = id_token
+            .split('.')
+            .nth(1)
+            .ok_or(UpstreamError::Identity("id_token is not a JWT"))?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| UpstreamError::Identity("id_token payload is not base64url"))?;
+        let claims: IdTokenClaims = serde_json::from_slice(&bytes)
+            .map_err(|_| UpstreamError::Identity("id_token claims are malformed"))?;
+        // OpenID Connect Core §3.1.3.7: the token came straight from the token endpoint
+        // over TLS, so the signature check may be skipped but iss, aud and exp may not.
+        if claims.iss != GOOGLE_ISSUER && claims.iss != "accounts.google.com" {
+            return Err(UpstreamError::Identity("id_token issuer is not Google"));
+        }
+        if !claims.aud.contains(&self.settings.client_id) {
+            return Err(UpstreamError::Identity(
+                "id_token audience is not this client",
+            ));
+        }
+        if claims.exp + ALLOWED_SKEW_SECS < now.timestamp() {
+            return Err(UpstreamError::Identity("id_token has expired"));
+        }
+        Ok(Identity {
+            subject: claims.sub,
+            email: claims
+                .email
+                .ok_or(UpstreamError::Identity("id_token carries no email"))?,
+            email_verified: claims.email_verified.is_some_and(|v| v.is_true()),
+        })
+    }
+
+    async fn userinfo(&self, access_token: &SecretString) -> Result<Identity, UpstreamError> {
+        let response = self
+            .http
+            .get(self.settings.userinfo_url.clone())
+            .bearer_auth(access_token.expose_secret())
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(if status.is_server_error() {
+                UpstreamError::Unavailable(format!("userinfo answered {status}"))
+            } else {
+                UpstreamError::Rejected(format!("userinfo_{}", status.as_u16()))
+            });
+        }
+        let info: UserInfo = response
+            .json()
+            .await
+            .map_err(|_| UpstreamError::Protocol("userinfo is not the expected JSON".into()))?;
+        Ok(Identity {
+            subject: info.sub,
+            email: info
+                .email
+                .ok_or(UpstreamError::Identity("userinfo carries no email"))?,
+            email_verified: info.email_verified.is_some_and(|v| v.is_true()),
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for Google {
+    fn name(&self) -> &'static str {
+        "google"
+    }
+
+    fn default_scopes(&self) -> &ScopeSet {
+        &self.settings.default_scopes
+    }
+
+    fn allows_scope(&self, scope: &str) -> bool {
+        matches!(scope, "openid" | "email" | "profile")
+            || scope.starts_with("https://www.googleapis.com/auth/")
+    }
+
+    fn authorize_url(&self, request: &AuthorizeRequest<'_>) -> url::Url {
+        let mut url = self.settings.auth_url.clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &self.settings.client_id)
+                .append_pair("redirect_uri", self.settings.redirect_uri.as_str())
+                .append_pair("scope", &request.scopes.to_space_separated())
+                .append_pair("state", request.state)
+                .append_pair("code_challenge", request.code_challenge)
+                .append_pair("code_challenge_method", "S256")
+                .append_pair("access_type", "offline")
+                .append_pair("include_granted_scopes", "true")
+                .append_pair("login_hint", request.login_hint.as_str());
+            if request.force_consent {
+                // Google issues a refresh token only on the consent screen.
+                query.append_pair("prompt", "consent");
+            }
+        }
+        url
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &str,
+        verifier: &SecretString,
+    ) -> Result<TokenGrant, UpstreamError> {
+        self.token_request(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", self.settings.redirect_uri.as_str()),
+            ("code_verifier", verifier.expose_secret()),
+        ])
+        .await
+    }
+
+    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenGrant, UpstreamError> {
+        self.token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose_secret()),
+        ])
+        .await
+    }
+
+    async fn revoke(&self, token: &SecretString) -> Result<(), UpstreamError> {
+        let response = self
+            .http
+            .post(self.settings.revoke_url.clone())
+            .form(&[("token", token.expose_secret())])
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        Err(classify_error(status, &bytes))
+    }
+
+    async fn identity(
+        &self,
+        grant: &TokenGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Identity, UpstreamError> {
+        match &grant.id_token {
+            Some(id_token) => self.check_id_token(id_token.expose_secret(), now),
+            None => self.userinfo(&grant.access_token).await,
+        }
+    }
+}
+
+/// Network failures and timeouts are transient. The error text names no URL query,
+/// since reqwest errors may carry the request URL.
+#[allow(clippy::needless_pass_by_value)] // shaped for `map_err`
+fn transport_error(error: reqwest::Error) -> UpstreamError {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connection failed"
+    } else {
+        "transport error"
+    };
+    UpstreamError::Unavailable(kind.to_owned())
+}
+
+/// Maps an error answer to its class, reading only the `error` code: Google's bodies
+/// are never logged or passed on (they may echo what we sent).
+fn classify_error(status: reqwest::StatusCode, body: &[u8]) -> UpstreamError {
+    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return UpstreamError::Unavailable(format!("provider answered {}", status.as_u16()));
+    }
+    let code = serde_json::from_slice::<OAuthErrorBody>(body)
+        .map(|body| body.error)
+        .unwrap_or_default();
+    match code.as_str() {
+        "invalid_grant" => UpstreamError::InvalidGrant,
+        "invalid_client" | "unauthorized_client" => UpstreamError::InvalidClient,
+        "" => UpstreamError::Rejected(format!("http_{}", status.as_u16())),
+        other => UpstreamError::Rejected(other.chars().take(64).collect()),
+    }
+}
+
+#[derive(Deserialize)]
+struct RawTokenResponse {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<u64>,
+    scope: Option<String>,
+    id_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    #[serde(default)]
+    error: String,
+}
+
+/// `aud` is a string or an array of strings (OpenID Connect Core §2).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn contains(&self, client_id: &str) -> bool {
+        match self {
+            Self::One(aud) => aud == client_id,
+            Self::Many(auds) => auds.iter().any(|aud| aud == client_id),
+        }
+    }
+}
+
+/// `email_verified` is a JSON bool in `id_token`s, a string in some Google answers.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Text(String),
+}
+
+impl Flag {
+    fn is_true(&self) -> bool {
+        match self {
+            Self::Bool(value) => *value,
+            Self::Text(text) => text == "true",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct IdTokenClaims {
+    iss: String,
+    aud: Audience,
+    exp: i64,
+    sub: String,
+    email: Option<String>,
+    email_verified: Option<Flag>,
+}
+
+#[derive(Deserialize)]
+struct UserInfo {
+    sub: String,
+    email: Option<String>,
+    email_verified: Option<Flag>,
+}

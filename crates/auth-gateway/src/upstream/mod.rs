@@ -1,0 +1,101 @@
+//! Upstream identity providers: build the authorization URL, exchange codes, refresh,
+//! revoke, and say who signed in. Google is one implementation; endpoints come from
+//! configuration so tests point at `google-emulator`.
+
+pub mod google;
+
+use crate::core::email::Email;
+use crate::core::scopes::ScopeSet;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+/// What goes into one authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3).
+#[derive(Debug)]
+pub struct AuthorizeRequest<'a> {
+    pub state: &'a str,
+    pub code_challenge: &'a str,
+    pub scopes: &'a ScopeSet,
+    pub login_hint: &'a Email,
+    /// Ask for the consent screen again (needed to get a new refresh token).
+    pub force_consent: bool,
+}
+
+/// A token endpoint answer (RFC 6749 §5.1). Secrets stay wrapped.
+#[derive(Debug)]
+pub struct TokenGrant {
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
+    /// Lifetime in seconds, when the provider said.
+    pub expires_in: Option<u64>,
+    /// Granted scopes (space-separated), when the provider said.
+    pub scope: Option<String>,
+    pub id_token: Option<SecretString>,
+}
+
+/// The upstream account that signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub subject: String,
+    pub email: String,
+    pub email_verified: bool,
+}
+
+/// Upstream failures, classified by what the gateway should do about them (G6).
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The code or refresh token is dead (`invalid_grant`): only a new sign-in helps.
+    #[error("provider rejected the grant (invalid_grant)")]
+    InvalidGrant,
+    /// Our client credentials are wrong: an operator error.
+    #[error("provider rejected the client credentials (invalid_client)")]
+    InvalidClient,
+    /// 5xx, 429, timeout or network failure: worth retrying later.
+    #[error("provider unavailable: {0}")]
+    Unavailable(String),
+    /// Any other OAuth error code (the code only; bodies may echo secrets).
+    #[error("provider answered error {0:?}")]
+    Rejected(String),
+    /// The answer did not follow the protocol.
+    #[error("provider answer malformed: {0}")]
+    Protocol(String),
+    /// The identity in the answer failed a check (issuer, audience, expiry).
+    #[error("identity token refused: {0}")]
+    Identity(&'static str),
+}
+
+/// One OAuth 2.0 / OpenID Connect provider.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The name used in the API (`google`).
+    fn name(&self) -> &str;
+
+    /// Scopes every sign-in asks for.
+    fn default_scopes(&self) -> &ScopeSet;
+
+    /// Whether a caller may ask for this scope.
+    fn allows_scope(&self, scope: &str) -> bool;
+
+    /// The provider's authorization URL for one request.
+    fn authorize_url(&self, request: &AuthorizeRequest<'_>) -> url::Url;
+
+    /// Exchanges an authorization code with its PKCE verifier.
+    async fn exchange_code(
+        &self,
+        code: &str,
+        verifier: &SecretString,
+    ) -> Result<TokenGrant, UpstreamError>;
+
+    /// Uses a refresh token (RFC 6749 §6).
+    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenGrant, UpstreamError>;
+
+    /// Revokes a token and with it the grant (RFC 7009).
+    async fn revoke(&self, token: &SecretString) -> Result<(), UpstreamError>;
+
+    /// Who signed in: from the `id_token` in `grant`, else from the userinfo endpoint.
+    async fn identity(
+        &self,
+        grant: &TokenGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Identity, UpstreamError>;
+}

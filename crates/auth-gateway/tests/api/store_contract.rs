@@ -1,0 +1,780 @@
+//! The store contract: one suite of behaviours every `Store` must have, run against a
+//! fresh SQLite file and a fresh PostgreSQL database, so the two backends cannot drift.
+
+// The suite functions and helpers are not #[test] fns, so clippy.toml's
+// allow-expect-in-tests does not reach them; a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
+use crate::support::db::{Backend, TestDatabase};
+use auth_gateway::core::crypto::Sealed;
+use auth_gateway::store::{
+    CredentialRecord, CredentialStatus, NewSession, PgStore, RefreshedTokens, SessionRecord,
+    SessionState, SignInGrant, SqliteStore, Store, StoreError,
+};
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Generates one `#[tokio::test]` per suite function for a backend. Suite functions take
+/// the store, or (`@database`) the whole test database when they need its URL.
+macro_rules! contract_tests {
+    ($module:ident, $backend:expr) => {
+        mod $module {
+            use super::{Backend, TestDatabase};
+
+            contract_tests!(@store $backend;
+                a_new_session_reads_back_with_every_field,
+                authorization_binds_only_pending_unexpired_sessions,
+                a_second_authorization_replaces_the_state_and_browser_binding,
+                exactly_one_of_sixteen_concurrent_claims_wins,
+                an_expired_session_cannot_be_claimed,
+                failing_a_session_records_the_error_only_while_it_is_open,
+                completing_a_sign_in_stores_the_grant_and_completes_the_session,
+                a_sign_in_without_refresh_token_keeps_the_stored_one_and_bumps_the_version,
+                a_sign_in_reactivates_a_grant_that_needed_reauthentication,
+                a_sign_in_on_an_unclaimed_session_stores_nothing,
+                storing_refreshed_tokens_is_fenced_on_the_version,
+                a_rotated_refresh_token_and_new_scopes_are_saved,
+                marking_needs_reauth_is_fenced_on_the_version,
+                credentials_for_a_user_are_ordered_by_provider_and_never_another_users,
+                deleting_a_credential_returns_the_deleted_row,
+                sweeping_sessions_deletes_and_counts_only_those_expired_before_the_cutoff,
+                timestamps_round_trip_with_microsecond_precision,
+            );
+            contract_tests!(@database $backend;
+                migrations_are_idempotent_across_connects,
+                a_row_that_cannot_be_parsed_is_reported_corrupt,
+            );
+        }
+    };
+    (@store $backend:expr; $($test:ident),+ $(,)?) => {$(
+        // Multi-threaded so the concurrency tests race for real.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            let database = TestDatabase::create($backend).await;
+            super::$test(database.store().await).await;
+        }
+    )+};
+    (@database $backend:expr; $($test:ident),+ $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            let database = TestDatabase::create($backend).await;
+            super::$test(&database).await;
+        }
+    )+};
+}
+
+contract_tests!(sqlite, Backend::Sqlite);
+contract_tests!(postgres, Backend::Postgres);
+
+const GOOGLE: &str = "google";
+const ALICE: &str = "alice@example.com";
+const BOB: &str = "bob@example.com";
+
+/// A fixed instant with a full six-digit fraction, so any precision loss shows.
+fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(1_767_225_600_123_456).expect("valid instant")
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    t0() + Duration::seconds(seconds)
+}
+
+fn sealed(what: &str) -> Sealed {
+    Sealed {
+        key_id: format!("key-{what}"),
+        ciphertext: format!("gAAAA-{what}-{}", Uuid::new_v4().simple()),
+    }
+}
+
+/// A distinct 32-byte value, like the SHA-256 digests the gateway stores.
+fn digest() -> Vec<u8> {
+    [Uuid::new_v4().into_bytes(), Uuid::new_v4().into_bytes()].concat()
+}
+
+fn scopes(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+fn new_session(user_email: &str, expires_at: DateTime<Utc>) -> NewSession {
+    NewSession {
+        id: Uuid::new_v4(),
+        connect_hash: digest(),
+        user_email: user_email.into(),
+        provider: GOOGLE.into(),
+        scopes: scopes(&["openid", "https://www.googleapis.com/auth/adwords"]),
+        client_name: "google-ads-mcp".into(),
+        pkce_verifier: sealed("pkce"),
+        created_at: t0(),
+        expires_at,
+    }
+}
+
+fn grant(user_email: &str, provider: &str, refresh_token: Option<Sealed>) -> SignInGrant {
+    SignInGrant {
+        user_email: user_email.into(),
+        provider: provider.into(),
+        access_token: sealed("access"),
+        refresh_token,
+        expires_at: at(3600),
+        scopes: scopes(&["openid", "email"]),
+        account_email: user_email.into(),
+        account_subject: "1234567890".into(),
+    }
+}
+
+/// A session the callback has won, ready for `complete_sign_in`.
+async fn claimed_session(store: &dyn Store, user_email: &str) -> NewSession {
+    let session = new_session(user_email, at(600));
+    store
+        .insert_session(&session)
+        .await
+        .expect("insert session");
+    assert!(store.claim_session(session.id, t0()).await.expect("claim"));
+    session
+}
+
+/// Runs a whole sign-in for `grant` at `now` and returns the stored credential.
+async fn sign_in(store: &dyn Store, grant: &SignInGrant, now: DateTime<Utc>) -> CredentialRecord {
+    let session = claimed_session(store, &grant.user_email).await;
+    store
+        .complete_sign_in(session.id, grant, now)
+        .await
+        .expect("complete sign-in")
+}
+
+async fn stored_session(store: &dyn Store, id: Uuid) -> SessionRecord {
+    store
+        .session(id)
+        .await
+        .expect("read session")
+        .expect("session exists")
+}
+
+async fn session_exists(store: &dyn Store, id: Uuid) -> bool {
+    store.session(id).await.expect("read session").is_some()
+}
+
+async fn stored_credential(
+    store: &dyn Store,
+    user_email: &str,
+    provider: &str,
+) -> CredentialRecord {
+    store
+        .credential(user_email, provider)
+        .await
+        .expect("read credential")
+        .expect("credential exists")
+}
+
+async fn credential_exists(store: &dyn Store, user_email: &str, provider: &str) -> bool {
+    store
+        .credential(user_email, provider)
+        .await
+        .expect("read credential")
+        .is_some()
+}
+
+fn assert_same_credential(actual: &CredentialRecord, expected: &CredentialRecord) {
+    assert_eq!(actual.user_email, expected.user_email);
+    assert_eq!(actual.provider, expected.provider);
+    assert_eq!(actual.access_token, expected.access_token);
+    assert_eq!(actual.refresh_token, expected.refresh_token);
+    assert_eq!(actual.expires_at, expected.expires_at);
+    assert_eq!(actual.scopes, expected.scopes);
+    assert_eq!(actual.account_email, expected.account_email);
+    assert_eq!(actual.account_subject, expected.account_subject);
+    assert_eq!(actual.status, expected.status);
+    assert_eq!(actual.version, expected.version);
+    assert_eq!(actual.authenticated_at, expected.authenticated_at);
+    assert_eq!(actual.created_at, expected.created_at);
+    assert_eq!(actual.updated_at, expected.updated_at);
+}
+
+async fn a_new_session_reads_back_with_every_field(store: Arc<dyn Store>) {
+    let new = new_session(ALICE, at(600));
+    store.insert_session(&new).await.expect("insert");
+
+    let read = stored_session(&*store, new.id).await;
+    assert_eq!(read.id, new.id);
+    assert_eq!(read.user_email, ALICE);
+    assert_eq!(read.provider, GOOGLE);
+    assert_eq!(read.scopes, new.scopes);
+    assert_eq!(read.client_name, "google-ads-mcp");
+    assert_eq!(read.state, SessionState::Pending);
+    assert_eq!(read.error, None);
+    assert_eq!(read.pkce_verifier, new.pkce_verifier);
+    assert_eq!(read.browser_hash, None);
+    assert_eq!(read.account_email, None);
+    assert_eq!(read.created_at, new.created_at);
+    assert_eq!(read.expires_at, new.expires_at);
+    assert_eq!(read.completed_at, None);
+
+    assert!(store.session(Uuid::new_v4()).await.expect("read").is_none());
+    store.ping().await.expect("ping");
+}
+
+async fn authorization_binds_only_pending_unexpired_sessions(store: Arc<dyn Store>) {
+    let open = new_session(ALICE, at(600));
+    let expired = new_session(ALICE, at(-1));
+    let expiring_now = new_session(ALICE, t0());
+    let claimed = new_session(ALICE, at(600));
+    for session in [&open, &expired, &expiring_now, &claimed] {
+        store.insert_session(session).await.expect("insert");
+    }
+    assert!(store.claim_session(claimed.id, t0()).await.expect("claim"));
+
+    let (state, browser) = (digest(), digest());
+    let bound = store
+        .begin_authorization(&open.connect_hash, &state, &browser, t0())
+        .await
+        .expect("begin")
+        .expect("open session binds");
+    assert_eq!(bound.id, open.id);
+    assert_eq!(bound.browser_hash.as_deref(), Some(browser.as_slice()));
+    let by_state = store
+        .session_by_state(&state)
+        .await
+        .expect("by state")
+        .expect("found");
+    assert_eq!(by_state.id, open.id);
+
+    for refused in [&expired, &expiring_now, &claimed] {
+        let state = digest();
+        let result = store
+            .begin_authorization(&refused.connect_hash, &state, &digest(), t0())
+            .await
+            .expect("begin");
+        assert!(result.is_none(), "session {} must not bind", refused.id);
+        assert!(
+            store
+                .session_by_state(&state)
+                .await
+                .expect("by state")
+                .is_none()
+        );
+    }
+    let unknown = store
+        .begin_authorization(&digest(), &digest(), &digest(), t0())
+        .await
+        .expect("begin");
+    assert!(unknown.is_none());
+}
+
+async fn a_second_authorization_replaces_the_state_and_browser_binding(store: Arc<dyn Store>) {
+    let session = new_session(ALICE, at(600));
+    store.insert_session(&session).await.expect("insert");
+    let (first_state, second_state, second_browser) = (digest(), digest(), digest());
+    store
+        .begin_authorization(&session.connect_hash, &first_state, &digest(), t0())
+        .await
+        .expect("first")
+        .expect("binds");
+    let second = store
+        .begin_authorization(&session.connect_hash, &second_state, &second_browser, at(5))
+        .await
+        .expect("second")
+        .expect("binds again");
+
+    assert_eq!(second.browser_hash, Some(second_browser));
+    assert!(
+        store
+            .session_by_state(&first_state)
+            .await
+            .expect("old")
+            .is_none()
+    );
+    let current = store
+        .session_by_state(&second_state)
+        .await
+        .expect("new")
+        .expect("found");
+    assert_eq!(current.id, session.id);
+}
+
+async fn exactly_one_of_sixteen_concurrent_claims_wins(store: Arc<dyn Store>) {
+    let session = new_session(ALICE, at(600));
+    store.insert_session(&session).await.expect("insert");
+
+    let claims = (0..16).map(|_| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move { store.claim_session(session.id, t0()).await })
+    });
+    let mut winners = 0;
+    for claim in futures::future::join_all(claims).await {
+        if claim.expect("task").expect("claim") {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+    let read = stored_session(&*store, session.id).await;
+    assert_eq!(read.state, SessionState::Exchanging);
+    assert!(
+        !store
+            .claim_session(session.id, t0())
+            .await
+            .expect("late claim")
+    );
+}
+
+async fn an_expired_session_cannot_be_claimed(store: Arc<dyn Store>) {
+    let session = new_session(ALICE, at(600));
+    store.insert_session(&session).await.expect("insert");
+
+    assert!(
+        !store
+            .claim_session(session.id, at(600))
+            .await
+            .expect("at expiry")
+    );
+    assert!(
+        !store
+            .claim_session(session.id, at(601))
+            .await
+            .expect("after expiry")
+    );
+    let read = stored_session(&*store, session.id).await;
+    assert_eq!(read.state, SessionState::Pending);
+    assert!(
+        !store
+            .claim_session(Uuid::new_v4(), t0())
+            .await
+            .expect("unknown")
+    );
+}
+
+async fn failing_a_session_records_the_error_only_while_it_is_open(store: Arc<dyn Store>) {
+    let pending = new_session(ALICE, at(600));
+    store.insert_session(&pending).await.expect("insert");
+    store
+        .fail_session(pending.id, "access_denied", at(3))
+        .await
+        .expect("fail");
+    let read = stored_session(&*store, pending.id).await;
+    assert_eq!(read.state, SessionState::Failed);
+    assert_eq!(read.error.as_deref(), Some("access_denied"));
+    assert_eq!(read.completed_at, Some(at(3)));
+
+    let exchanging = claimed_session(&*store, ALICE).await;
+    store
+        .fail_session(exchanging.id, "account_mismatch", at(4))
+        .await
+        .expect("fail");
+    let read = stored_session(&*store, exchanging.id).await;
+    assert_eq!(read.state, SessionState::Failed);
+    assert_eq!(read.error.as_deref(), Some("account_mismatch"));
+
+    // A finished session keeps its outcome.
+    store
+        .fail_session(pending.id, "other", at(9))
+        .await
+        .expect("fail again");
+    let read = stored_session(&*store, pending.id).await;
+    assert_eq!(read.error.as_deref(), Some("access_denied"));
+    assert_eq!(read.completed_at, Some(at(3)));
+
+    let completed = claimed_session(&*store, ALICE).await;
+    store
+        .complete_sign_in(
+            completed.id,
+            &grant(ALICE, GOOGLE, Some(sealed("r"))),
+            at(5),
+        )
+        .await
+        .expect("complete");
+    store
+        .fail_session(completed.id, "late", at(6))
+        .await
+        .expect("fail");
+    let read = stored_session(&*store, completed.id).await;
+    assert_eq!(read.state, SessionState::Completed);
+    assert_eq!(read.error, None);
+}
+
+async fn completing_a_sign_in_stores_the_grant_and_completes_the_session(store: Arc<dyn Store>) {
+    let session = claimed_session(&*store, ALICE).await;
+    let grant = grant(ALICE, GOOGLE, Some(sealed("refresh")));
+    let stored = store
+        .complete_sign_in(session.id, &grant, at(7))
+        .await
+        .expect("complete");
+
+    assert_eq!(stored.user_email, ALICE);
+    assert_eq!(stored.provider, GOOGLE);
+    assert_eq!(stored.access_token, grant.access_token);
+    assert_eq!(stored.refresh_token, grant.refresh_token);
+    assert_eq!(stored.expires_at, grant.expires_at);
+    assert_eq!(stored.scopes, grant.scopes);
+    assert_eq!(stored.account_email.as_deref(), Some(ALICE));
+    assert_eq!(stored.account_subject.as_deref(), Some("1234567890"));
+    assert_eq!(stored.status, CredentialStatus::Active);
+    assert_eq!(stored.version, 1);
+    assert_eq!(stored.authenticated_at, at(7));
+    assert_eq!(stored.created_at, at(7));
+    assert_eq!(stored.updated_at, at(7));
+    let read = stored_credential(&*store, ALICE, GOOGLE).await;
+    assert_same_credential(&read, &stored);
+
+    let session = stored_session(&*store, session.id).await;
+    assert_eq!(session.state, SessionState::Completed);
+    assert_eq!(session.account_email.as_deref(), Some(ALICE));
+    assert_eq!(session.completed_at, Some(at(7)));
+}
+
+async fn a_sign_in_without_refresh_token_keeps_the_stored_one_and_bumps_the_version(
+    store: Arc<dyn Store>,
+) {
+    let refresh = sealed("refresh");
+    let first = sign_in(&*store, &grant(ALICE, GOOGLE, Some(refresh.clone())), at(1)).await;
+
+    let mut again = grant(ALICE, GOOGLE, None);
+    again.scopes = scopes(&[
+        "openid",
+        "email",
+        "https://www.googleapis.com/auth/analytics",
+    ]);
+    let second = sign_in(&*store, &again, at(50)).await;
+    assert_eq!(second.access_token, again.access_token);
+    assert_eq!(second.refresh_token, Some(refresh));
+    assert_eq!(second.scopes, again.scopes);
+    assert_eq!(second.version, first.version + 1);
+    assert_eq!(second.authenticated_at, at(50));
+    assert_eq!(second.updated_at, at(50));
+    assert_eq!(second.created_at, first.created_at);
+
+    let rotated = sealed("rotated");
+    let third = sign_in(
+        &*store,
+        &grant(ALICE, GOOGLE, Some(rotated.clone())),
+        at(60),
+    )
+    .await;
+    assert_eq!(third.refresh_token, Some(rotated));
+    assert_eq!(third.version, first.version + 2);
+}
+
+async fn a_sign_in_reactivates_a_grant_that_needed_reauthentication(store: Arc<dyn Store>) {
+    let first = sign_in(&*store, &grant(ALICE, GOOGLE, Some(sealed("r"))), at(1)).await;
+    assert!(
+        store
+            .mark_needs_reauth(ALICE, GOOGLE, first.version, at(2))
+            .await
+            .expect("mark")
+    );
+    let again = sign_in(&*store, &grant(ALICE, GOOGLE, Some(sealed("r2"))), at(3)).await;
+    assert_eq!(again.status, CredentialStatus::Active);
+    assert_eq!(again.version, first.version + 2);
+}
+
+async fn a_sign_in_on_an_unclaimed_session_stores_nothing(store: Arc<dyn Store>) {
+    let pending = new_session(ALICE, at(600));
+    store.insert_session(&pending).await.expect("insert");
+    let result = store
+        .complete_sign_in(pending.id, &grant(ALICE, GOOGLE, Some(sealed("r"))), at(1))
+        .await;
+    assert!(
+        result.is_err(),
+        "a session nobody claimed must not complete"
+    );
+    assert!(!credential_exists(&*store, ALICE, GOOGLE).await);
+    let read = stored_session(&*store, pending.id).await;
+    assert_eq!(read.state, SessionState::Pending);
+
+    let unknown = store
+        .complete_sign_in(Uuid::new_v4(), &grant(ALICE, GOOGLE, None), at(1))
+        .await;
+    assert!(unknown.is_err());
+    assert!(!credential_exists(&*store, ALICE, GOOGLE).await);
+}
+
+async fn storing_refreshed_tokens_is_fenced_on_the_version(store: Arc<dyn Store>) {
+    let refresh = sealed("refresh");
+    let signed_in = sign_in(&*store, &grant(ALICE, GOOGLE, Some(refresh.clone())), at(1)).await;
+    let tokens = RefreshedTokens {
+        access_token: sealed("access-2"),
+        refresh_token: None,
+        expires_at: at(7200),
+        scopes: None,
+    };
+
+    let stale = store
+        .store_refreshed(ALICE, GOOGLE, signed_in.version + 1, &tokens, at(10))
+        .await
+        .expect("stale write");
+    assert!(stale.is_none());
+    let unchanged = stored_credential(&*store, ALICE, GOOGLE).await;
+    assert_same_credential(&unchanged, &signed_in);
+
+    let refreshed = store
+        .store_refreshed(ALICE, GOOGLE, signed_in.version, &tokens, at(10))
+        .await
+        .expect("write")
+        .expect("version matched");
+    assert_eq!(refreshed.access_token, tokens.access_token);
+    assert_eq!(refreshed.refresh_token, Some(refresh));
+    assert_eq!(refreshed.expires_at, at(7200));
+    assert_eq!(refreshed.scopes, signed_in.scopes);
+    assert_eq!(refreshed.version, signed_in.version + 1);
+    assert_eq!(refreshed.updated_at, at(10));
+    assert_eq!(refreshed.authenticated_at, signed_in.authenticated_at);
+    let read = stored_credential(&*store, ALICE, GOOGLE).await;
+    assert_same_credential(&read, &refreshed);
+
+    // The same expected version again is now stale: a second racer loses.
+    let again = store
+        .store_refreshed(ALICE, GOOGLE, signed_in.version, &tokens, at(11))
+        .await
+        .expect("racing write");
+    assert!(again.is_none());
+    let missing = store
+        .store_refreshed(BOB, GOOGLE, 1, &tokens, at(11))
+        .await
+        .expect("no row");
+    assert!(missing.is_none());
+}
+
+async fn a_rotated_refresh_token_and_new_scopes_are_saved(store: Arc<dyn Store>) {
+    let signed_in = sign_in(&*store, &grant(ALICE, GOOGLE, Some(sealed("old"))), at(1)).await;
+    let tokens = RefreshedTokens {
+        access_token: sealed("access-2"),
+        refresh_token: Some(sealed("rotated")),
+        expires_at: at(7200),
+        scopes: Some(scopes(&["openid"])),
+    };
+    let refreshed = store
+        .store_refreshed(ALICE, GOOGLE, signed_in.version, &tokens, at(10))
+        .await
+        .expect("write")
+        .expect("version matched");
+    assert_eq!(refreshed.refresh_token, tokens.refresh_token);
+    assert_eq!(Some(refreshed.scopes.clone()), tokens.scopes);
+    let read = stored_credential(&*store, ALICE, GOOGLE).await;
+    assert_same_credential(&read, &refreshed);
+}
+
+async fn marking_needs_reauth_is_fenced_on_the_version(store: Arc<dyn Store>) {
+    let signed_in = sign_in(&*store, &grant(ALICE, GOOGLE, Some(sealed("r"))), at(1)).await;
+
+    assert!(
+        !store
+            .mark_needs_reauth(ALICE, GOOGLE, signed_in.version + 1, at(5))
+            .await
+            .expect("stale mark")
+    );
+    let unchanged = stored_credential(&*store, ALICE, GOOGLE).await;
+    assert_same_credential(&unchanged, &signed_in);
+
+    assert!(
+        store
+            .mark_needs_reauth(ALICE, GOOGLE, signed_in.version, at(5))
+            .await
+            .expect("mark")
+    );
+    let marked = stored_credential(&*store, ALICE, GOOGLE).await;
+    assert_eq!(marked.status, CredentialStatus::NeedsReauth);
+    assert_eq!(marked.version, signed_in.version + 1);
+    assert_eq!(marked.updated_at, at(5));
+    assert_eq!(marked.access_token, signed_in.access_token);
+
+    // A refresh that started before the grant was marked dead must not revive it.
+    let tokens = RefreshedTokens {
+        access_token: sealed("late"),
+        refresh_token: None,
+        expires_at: at(7200),
+        scopes: None,
+    };
+    let late = store
+        .store_refreshed(ALICE, GOOGLE, signed_in.version, &tokens, at(6))
+        .await
+        .expect("late refresh");
+    assert!(late.is_none());
+    assert!(
+        !store
+            .mark_needs_reauth(BOB, GOOGLE, 1, at(5))
+            .await
+            .expect("no row")
+    );
+}
+
+async fn credentials_for_a_user_are_ordered_by_provider_and_never_another_users(
+    store: Arc<dyn Store>,
+) {
+    for provider in ["zeta", GOOGLE, "analytics"] {
+        sign_in(
+            &*store,
+            &grant(ALICE, provider, Some(sealed(provider))),
+            at(1),
+        )
+        .await;
+    }
+    let bobs = sign_in(&*store, &grant(BOB, GOOGLE, Some(sealed("bob"))), at(2)).await;
+
+    let alices: Vec<_> = store
+        .credentials_for_user(ALICE)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|credential| (credential.user_email, credential.provider))
+        .collect();
+    assert_eq!(
+        alices,
+        [("analytics", ALICE), (GOOGLE, ALICE), ("zeta", ALICE)]
+            .map(|(provider, user)| (user.to_owned(), provider.to_owned()))
+    );
+    let only_bob = store.credentials_for_user(BOB).await.expect("list");
+    assert_eq!(only_bob.len(), 1);
+    assert_same_credential(&only_bob[0], &bobs);
+    assert!(!credential_exists(&*store, BOB, "zeta").await);
+    assert!(
+        store
+            .credentials_for_user("carol@example.com")
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
+async fn deleting_a_credential_returns_the_deleted_row(store: Arc<dyn Store>) {
+    let google = sign_in(&*store, &grant(ALICE, GOOGLE, Some(sealed("r"))), at(1)).await;
+    sign_in(&*store, &grant(ALICE, "analytics", None), at(1)).await;
+
+    let deleted = store
+        .delete_credential(ALICE, GOOGLE)
+        .await
+        .expect("delete")
+        .expect("was there");
+    assert_same_credential(&deleted, &google);
+    assert!(!credential_exists(&*store, ALICE, GOOGLE).await);
+    assert!(
+        store
+            .delete_credential(ALICE, GOOGLE)
+            .await
+            .expect("again")
+            .is_none()
+    );
+    let analytics = stored_credential(&*store, ALICE, "analytics").await;
+    assert_eq!(analytics.refresh_token, None);
+}
+
+async fn sweeping_sessions_deletes_and_counts_only_those_expired_before_the_cutoff(
+    store: Arc<dyn Store>,
+) {
+    let sessions: Vec<_> = [-10, -1, 0, 10]
+        .into_iter()
+        .map(|seconds| new_session(ALICE, at(seconds)))
+        .collect();
+    for session in &sessions {
+        store.insert_session(session).await.expect("insert");
+    }
+
+    assert_eq!(
+        store
+            .delete_sessions_expired_before(t0())
+            .await
+            .expect("sweep"),
+        2
+    );
+    assert!(!session_exists(&*store, sessions[0].id).await);
+    assert!(!session_exists(&*store, sessions[1].id).await);
+    assert!(session_exists(&*store, sessions[2].id).await);
+    assert!(session_exists(&*store, sessions[3].id).await);
+    assert_eq!(
+        store
+            .delete_sessions_expired_before(t0())
+            .await
+            .expect("again"),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_sessions_expired_before(at(11))
+            .await
+            .expect("all"),
+        2
+    );
+}
+
+async fn timestamps_round_trip_with_microsecond_precision(store: Arc<dyn Store>) {
+    let created = DateTime::from_timestamp_micros(1_767_225_600_000_001).expect("instant");
+    let expires = DateTime::from_timestamp_micros(1_767_226_200_999_999).expect("instant");
+    let mut session = new_session(ALICE, expires);
+    session.created_at = created;
+    store.insert_session(&session).await.expect("insert");
+    let read = stored_session(&*store, session.id).await;
+    assert_eq!(read.created_at, created);
+    assert_eq!(read.expires_at, expires);
+
+    // One microsecond either side of the expiry decides the claim.
+    let just_before = expires - Duration::microseconds(1);
+    assert!(
+        !store
+            .claim_session(session.id, expires)
+            .await
+            .expect("at expiry")
+    );
+    assert!(
+        store
+            .claim_session(session.id, just_before)
+            .await
+            .expect("before expiry")
+    );
+
+    let completed = DateTime::from_timestamp_micros(1_767_225_700_654_321).expect("instant");
+    let mut grant = grant(ALICE, GOOGLE, Some(sealed("r")));
+    grant.expires_at = DateTime::from_timestamp_micros(1_767_229_300_000_010).expect("instant");
+    let stored = store
+        .complete_sign_in(session.id, &grant, completed)
+        .await
+        .expect("complete");
+    let read = stored_credential(&*store, ALICE, GOOGLE).await;
+    assert_eq!(read.expires_at, grant.expires_at);
+    assert_eq!(read.authenticated_at, completed);
+    assert_same_credential(&read, &stored);
+    let session = stored_session(&*store, session.id).await;
+    assert_eq!(session.completed_at, Some(completed));
+}
+
+async fn migrations_are_idempotent_across_connects(database: &TestDatabase) {
+    let first = database.store().await;
+    let session = new_session(ALICE, at(600));
+    first.insert_session(&session).await.expect("insert");
+
+    let second = database.store().await;
+    second.ping().await.expect("ping");
+    let read = second
+        .session(session.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(read.id, session.id);
+}
+
+async fn a_row_that_cannot_be_parsed_is_reported_corrupt(database: &TestDatabase) {
+    let store = database.store().await;
+    sign_in(&*store, &grant(ALICE, GOOGLE, Some(sealed("r"))), at(1)).await;
+
+    // A JSON array, so the schema accepts it, but not of strings.
+    let damage = "UPDATE credentials SET scopes = '[1, 2]'";
+    match database.backend {
+        Backend::Sqlite => {
+            let raw = SqliteStore::connect(&database.url).await.expect("connect");
+            sqlx::query(damage)
+                .execute(raw.pool())
+                .await
+                .expect("damage");
+        }
+        Backend::Postgres => {
+            let raw = PgStore::connect(&database.url).await.expect("connect");
+            sqlx::query(damage)
+                .execute(raw.pool())
+                .await
+                .expect("damage");
+        }
+    }
+
+    let result = store.credential(ALICE, GOOGLE).await;
+    assert!(
+        matches!(result, Err(StoreError::Corrupt(_))),
+        "expected Corrupt, got {result:?}"
+    );
+}

@@ -1,0 +1,170 @@
+//! A real gateway on port 0 against a fresh database, with `google-emulator` on another
+//! port playing Google, and a clock the test can move.
+
+use super::db::{Backend, TestDatabase};
+use super::logs;
+use auth_gateway::config::Config;
+use auth_gateway::core::Gateway;
+use auth_gateway::core::clock::ManualClock;
+use auth_gateway::startup::Application;
+use google_emulator::Emulator;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const API_KEY: &str = "test-api-key-0123456789abcdefghijklmnop";
+pub const ENCRYPTION_KEY: &str = "test-encryption-key-0123456789abcdefghij";
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT` of the gateway.
+    pub address: String,
+    /// A plain API client (no cookies, no redirects).
+    pub http: reqwest::Client,
+    pub emulator: Emulator,
+    pub clock: Arc<ManualClock>,
+    pub db: TestDatabase,
+    pub gateway: Arc<Gateway>,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Starts a gateway whose environment is the test defaults plus `overrides`.
+    pub async fn spawn_with(backend: Backend, overrides: &[(&str, &str)]) -> Self {
+        logs::init();
+        let emulator = Emulator::start().await.expect("start the emulator");
+        let db = TestDatabase::create(backend).await;
+        let data_dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let address = format!("http://127.0.0.1:{port}");
+        let mut env: HashMap<String, String> = [
+            ("DATABASE_URL", db.url.clone()),
+            (
+                "AUTH_GATEWAY_DATA_DIR",
+                data_dir.path().display().to_string(),
+            ),
+            ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
+            ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
+            ("GOOGLE_CLIENT_ID", emulator.client_id().to_owned()),
+            ("GOOGLE_CLIENT_SECRET", emulator.client_secret().to_owned()),
+            (
+                "GOOGLE_REDIRECT_URI",
+                format!("{address}/auth/callback/google"),
+            ),
+            ("GOOGLE_AUTH_URL", emulator.auth_url()),
+            ("GOOGLE_TOKEN_URL", emulator.token_url()),
+            ("GOOGLE_REVOKE_URL", emulator.revoke_url()),
+            ("GOOGLE_USERINFO_URL", emulator.userinfo_url()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+        for (name, value) in overrides {
+            env.insert((*name).to_owned(), (*value).to_owned());
+        }
+        let config = Config::load(&move |name| env.get(name).cloned()).expect("test configuration");
+        let clock = Arc::new(ManualClock::default());
+        let app = Application::with_listener(&config, listener, clock.clone())
+            .await
+            .expect("build the gateway");
+        let gateway = app.gateway();
+        tokio::spawn(app.run_until(std::future::pending()));
+        Self {
+            address,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            emulator,
+            clock,
+            db,
+            gateway,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A browser: keeps cookies and follows redirects.
+    pub fn browser() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header("X-API-Key", API_KEY)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn token(&self, email: &str) -> reqwest::Response {
+        self.post_json(
+            "/auth/token",
+            &json!({"provider": "google", "user_email": email}),
+        )
+        .await
+    }
+
+    pub async fn token_with_scopes(&self, email: &str, scopes: &[&str]) -> reqwest::Response {
+        self.post_json(
+            "/auth/token",
+            &json!({"provider": "google", "user_email": email, "scopes": scopes}),
+        )
+        .await
+    }
+
+    pub async fn init(&self, email: &str) -> Value {
+        let response = self
+            .post_json(
+                "/auth/init",
+                &json!({"provider": "google", "user_email": email}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn status(&self, session_id: &str, query: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(&format!("/auth/status/{session_id}{query}")))
+            .header("X-API-Key", API_KEY)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Follows a sign-in link like a browser and returns the final page.
+    pub async fn follow(&self, auth_url: &str) -> (reqwest::StatusCode, String) {
+        let response = Self::browser().get(auth_url).send().await.unwrap();
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
+    /// Signs `email` in through the whole flow; returns the access token then served.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let link = self.init(email).await;
+        let (status, page) = self.follow(link["auth_url"].as_str().unwrap()).await;
+        assert_eq!(status, 200, "{page}");
+        let response = self.token(email).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Moves the gateway's clock past the access token's expiry.
+    pub fn expire_tokens(&self) {
+        self.clock.advance(chrono::Duration::hours(2));
+    }
+}

@@ -1,0 +1,29 @@
+//! Shared test harness: fresh databases, a running gateway, the Google emulator.
+#![allow(dead_code)] // each test module uses a different part of the harness
+
+pub mod app;
+pub mod db;
+pub mod logs;
+
+/// Runs the async test body `$body` (a fn taking a `Backend`) on SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::db::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::db::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
