@@ -7,7 +7,7 @@ use super::error::{CoreError, FlowError, SignInLink};
 use super::gateway::{Client, Gateway, IdentityPolicy};
 use super::random;
 use super::scopes::{InvalidScope, ScopeSet};
-use crate::store::{NewSession, SessionRecord, SessionState, SignInGrant};
+use crate::store::{CredentialStatus, NewSession, SessionRecord, SessionState, SignInGrant};
 use crate::upstream::{AuthorizeRequest, Provider, TokenGrant};
 use chrono::{DateTime, Utc};
 use gateway_proto::SessionStatus;
@@ -155,7 +155,11 @@ impl Gateway {
             .store
             .credential(&session.user_email, &session.provider)
             .await?
-            .is_none_or(|credential| credential.refresh_token.is_none());
+            .is_none_or(|credential| {
+                // A rejected grant's refresh token is dead: get a new one.
+                credential.refresh_token.is_none()
+                    || credential.status == CredentialStatus::NeedsReauth
+            });
         let location = provider.authorize_url(&AuthorizeRequest {
             state: state.expose_secret(),
             code_challenge: &random::pkce_challenge(verifier.expose_secret()),
