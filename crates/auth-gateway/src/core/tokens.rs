@@ -8,7 +8,7 @@ use super::gateway::{Client, Gateway};
 use super::scopes::ScopeSet;
 use super::sign_in::checked_scopes;
 use crate::store::{CredentialRecord, CredentialStatus, RefreshedTokens};
-use crate::upstream::{Provider, UpstreamError};
+use crate::upstream::{Provider, TokenGrant, UpstreamError};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -104,45 +104,9 @@ impl Gateway {
         )?;
         match provider.refresh(&refresh_token).await {
             Ok(grant) => {
-                let binding = |field| Binding::Credential {
-                    user_email: email.as_str(),
-                    provider: provider_name,
-                    field,
-                };
-                let lifetime = grant
-                    .expires_in
-                    .and_then(|secs| i64::try_from(secs).ok())
-                    .unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
-                let tokens = RefreshedTokens {
-                    access_token: self.keys.seal(binding("access_token"), &grant.access_token),
-                    refresh_token: grant
-                        .refresh_token
-                        .as_ref()
-                        .map(|token| self.keys.seal(binding("refresh_token"), token)),
-                    expires_at: now + chrono::Duration::seconds(lifetime),
-                    scopes: grant
-                        .scope
-                        .as_deref()
-                        .map(|scope| ScopeSet::from_space_separated(scope).to_vec()),
-                };
-                // The rotated refresh token is persisted before the access token leaves.
-                let stored = self
-                    .store
-                    .store_refreshed(
-                        email.as_str(),
-                        provider_name,
-                        credential.version,
-                        &tokens,
-                        now,
-                    )
-                    .await?;
-                tracing::info!(provider = provider_name, "access token refreshed");
+                let stored = self.save_refreshed(&credential, grant, now).await?;
                 match stored {
-                    Some(record) => Ok(IssuedToken {
-                        access_token: grant.access_token,
-                        expires_at: record.expires_at,
-                        scopes: record.scopes,
-                    }),
+                    Some(token) => Ok(token),
                     None => {
                         self.reread_and_issue(client, provider.as_ref(), email, required)
                             .await
@@ -195,6 +159,51 @@ impl Gateway {
                 })
             }
         }
+    }
+
+    /// Stores refreshed tokens fenced on the version read, so the rotated refresh token
+    /// is persisted before the access token leaves. `None` when a peer wrote first.
+    async fn save_refreshed(
+        &self,
+        credential: &CredentialRecord,
+        grant: TokenGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Option<IssuedToken>, CoreError> {
+        let lifetime = grant
+            .expires_in
+            .and_then(|secs| i64::try_from(secs).ok())
+            .unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
+        let tokens = RefreshedTokens {
+            access_token: self.keys.seal(
+                credential_binding(credential, "access_token"),
+                &grant.access_token,
+            ),
+            refresh_token: grant.refresh_token.as_ref().map(|token| {
+                self.keys
+                    .seal(credential_binding(credential, "refresh_token"), token)
+            }),
+            expires_at: now + chrono::Duration::seconds(lifetime),
+            scopes: grant
+                .scope
+                .as_deref()
+                .map(|scope| ScopeSet::from_space_separated(scope).to_vec()),
+        };
+        let stored = self
+            .store
+            .store_refreshed(
+                &credential.user_email,
+                &credential.provider,
+                credential.version,
+                &tokens,
+                now,
+            )
+            .await?;
+        tracing::info!(provider = %credential.provider, stored = stored.is_some(), "access token refreshed");
+        Ok(stored.map(|record| IssuedToken {
+            access_token: grant.access_token,
+            expires_at: record.expires_at,
+            scopes: record.scopes,
+        }))
     }
 
     async fn reread_and_issue(
