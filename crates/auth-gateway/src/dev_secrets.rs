@@ -35,7 +35,7 @@ pub fn resolve(
             });
         }
     }
-    std::fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     let secret = crate::core::random::token();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -47,6 +47,16 @@ pub fn resolve(
         secret,
         generated: true,
     })
+}
+
+/// Creates the data directory readable by its owner only (it holds keys and the
+/// SQLite database).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 #[cfg(test)]

@@ -126,7 +126,8 @@ pub async fn build_gateway(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     )
     .context("AUTH_GATEWAY_ENCRYPTION_KEY")?;
     if let store::DatabaseUrl::Sqlite(_) = config.database_url {
-        std::fs::create_dir_all(&config.data_dir).context("cannot create the data directory")?;
+        dev_secrets::create_private_dir(&config.data_dir)
+            .context("cannot create the data directory")?;
     }
     let store = store::connect(&config.database_url)
         .await

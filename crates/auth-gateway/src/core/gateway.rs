@@ -55,6 +55,8 @@ pub struct Gateway {
     api_key_digest: [u8; 32],
     pub(super) events: SessionEvents,
     pub(super) flights: Flights,
+    /// Names this process as the owner of refresh leases.
+    pub(super) instance_id: String,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -88,6 +90,7 @@ impl Gateway {
             api_key_digest: Sha256::digest(api_key.expose_secret().as_bytes()).into(),
             events: SessionEvents::default(),
             flights: Flights::default(),
+            instance_id: uuid::Uuid::new_v4().to_string(),
         }
     }
 

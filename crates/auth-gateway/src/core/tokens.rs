@@ -13,6 +13,13 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use std::sync::Arc;
 
+/// How long a refresher may hold a credential's lease: the upstream timeout plus a
+/// margin. A replica that dies mid-refresh blocks its peers for at most this long.
+const REFRESH_LEASE: chrono::Duration = chrono::Duration::seconds(15);
+/// How often a replica waiting for a peer's refresh re-reads the row.
+const PEER_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+/// Longest a request waits for peers before answering 503 (two leases' worth).
+const MAX_PEER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Seconds a caller is told to wait when the provider is unavailable.
 const RETRY_AFTER_SECS: u64 = 30;
 const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
@@ -64,7 +71,9 @@ impl Gateway {
         self.refresh(client, provider, &email, &required).await
     }
 
-    /// Refreshes under the credential's lock; whoever waited re-reads the winner's row.
+    /// Refreshes with single flight at two levels: an in-process lock per credential
+    /// (one database attempt per replica), then the row's lease in the database (one
+    /// upstream refresh across replicas). Whoever waited re-reads the winner's row.
     async fn refresh(
         &self,
         client: &Client,
@@ -74,11 +83,68 @@ impl Gateway {
     ) -> Result<IssuedToken, CoreError> {
         let provider_name = provider.name();
         let _flight = self.flights.lock(email.as_str(), provider_name).await;
-        let credential = self.store.credential(email.as_str(), provider_name).await?;
+        let deadline = tokio::time::Instant::now() + MAX_PEER_WAIT;
+        loop {
+            let credential = self.store.credential(email.as_str(), provider_name).await?;
+            let credential = self
+                .usable(client, provider.as_ref(), email, required, credential)
+                .await?;
+            let now = self.clock.now();
+            if self.is_fresh(&credential, now) {
+                return self.issue(&credential);
+            }
+            let leased = self
+                .store
+                .acquire_refresh_lease(
+                    email.as_str(),
+                    provider_name,
+                    &self.instance_id,
+                    now + REFRESH_LEASE,
+                    now,
+                )
+                .await?;
+            if let Some(credential) = leased {
+                let result = self
+                    .refresh_leased(client, provider, email, required, credential, now)
+                    .await;
+                // Successful writes released it already; this covers every other exit.
+                if let Err(error) = self
+                    .store
+                    .release_refresh_lease(email.as_str(), provider_name, &self.instance_id)
+                    .await
+                {
+                    tracing::warn!(%error, "could not release the refresh lease; it runs out by itself");
+                }
+                return result;
+            }
+            // A peer replica holds the lease: wait for its write, or for the lease to run
+            // out if it died.
+            if tokio::time::Instant::now() >= deadline {
+                return Err(CoreError::ProviderUnavailable {
+                    retry_after_secs: RETRY_AFTER_SECS,
+                    source: UpstreamError::Unavailable(
+                        "timed out waiting for a peer's refresh".into(),
+                    ),
+                });
+            }
+            tokio::time::sleep(PEER_POLL_INTERVAL).await;
+        }
+    }
+
+    /// Refreshes a credential whose lease we hold (`credential` was read under it).
+    async fn refresh_leased(
+        &self,
+        client: &Client,
+        provider: &Arc<dyn Provider>,
+        email: &Email,
+        required: &ScopeSet,
+        credential: CredentialRecord,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, CoreError> {
+        let provider_name = provider.name();
         let credential = self
-            .usable(client, provider.as_ref(), email, required, credential)
+            .usable(client, provider.as_ref(), email, required, Some(credential))
             .await?;
-        let now = self.clock.now();
         if self.is_fresh(&credential, now) {
             return self.issue(&credential);
         }

@@ -236,7 +236,8 @@ pub trait Store: Send + Sync + 'static {
     async fn credentials_for_user(&self, user_email: &str) -> StoreResult<Vec<CredentialRecord>>;
 
     /// Stores refreshed tokens if the row is still at `expected_version` (one statement,
-    /// version bumped). `None` when a concurrent writer got there first.
+    /// version bumped, refresh lease released). `None` when a concurrent writer got
+    /// there first.
     async fn store_refreshed(
         &self,
         user_email: &str,
@@ -245,6 +246,27 @@ pub trait Store: Send + Sync + 'static {
         tokens: &RefreshedTokens,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<CredentialRecord>>;
+
+    /// Takes the credential's refresh lease when it is free or has run out (one
+    /// conditional UPDATE), and returns the row as it is now, read under the lease.
+    /// `None` while another owner holds an unexpired lease, or when the row is gone.
+    async fn acquire_refresh_lease(
+        &self,
+        user_email: &str,
+        provider: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CredentialRecord>>;
+
+    /// Gives the lease back if `owner` still holds it. Writes through `store_refreshed`
+    /// and `mark_needs_reauth` release it too.
+    async fn release_refresh_lease(
+        &self,
+        user_email: &str,
+        provider: &str,
+        owner: &str,
+    ) -> StoreResult<()>;
 
     /// Marks the grant `NeedsReauth` if still at `expected_version`; `false` otherwise.
     async fn mark_needs_reauth(

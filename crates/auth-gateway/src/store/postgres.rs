@@ -285,7 +285,8 @@ impl Store for PgStore {
              refresh_key_id = CASE WHEN $6::text IS NULL THEN refresh_key_id \
              ELSE $7::text END, \
              expires_at = $8, scopes = COALESCE($9::jsonb, scopes), \
-             version = version + 1, updated_at = $10 \
+             version = version + 1, updated_at = $10, \
+             lease_owner = NULL, lease_until = NULL \
              WHERE user_email = $1 AND provider = $2 AND version = $3 RETURNING ",
             credential_columns!()
         ))
@@ -304,6 +305,50 @@ impl Store for PgStore {
         credential(row.as_ref())
     }
 
+    async fn acquire_refresh_lease(
+        &self,
+        user_email: &str,
+        provider: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CredentialRecord>> {
+        // The condition and the write are one statement, so two replicas can never both
+        // see the lease as free.
+        let row = sqlx::query(concat!(
+            "UPDATE credentials SET lease_owner = $3, lease_until = $4 \
+             WHERE user_email = $1 AND provider = $2 \
+             AND (lease_until IS NULL OR lease_until <= $5) RETURNING ",
+            credential_columns!()
+        ))
+        .bind(user_email)
+        .bind(provider)
+        .bind(owner)
+        .bind(until)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        credential(row.as_ref())
+    }
+
+    async fn release_refresh_lease(
+        &self,
+        user_email: &str,
+        provider: &str,
+        owner: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE credentials SET lease_owner = NULL, lease_until = NULL \
+             WHERE user_email = $1 AND provider = $2 AND lease_owner = $3",
+        )
+        .bind(user_email)
+        .bind(provider)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn mark_needs_reauth(
         &self,
         user_email: &str,
@@ -313,7 +358,7 @@ impl Store for PgStore {
     ) -> StoreResult<bool> {
         let result = sqlx::query(
             "UPDATE credentials SET status = 'needs_reauth', version = version + 1, \
-             updated_at = $4 WHERE user_email = $1 AND provider = $2 AND version = $3",
+             updated_at = $4, lease_owner = NULL, lease_until = NULL WHERE user_email = $1 AND provider = $2 AND version = $3",
         )
         .bind(user_email)
         .bind(provider)

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod full_flow;
+mod replicas;
 mod store_contract;
 mod support;
 mod token_refresh;

@@ -40,6 +40,8 @@ macro_rules! contract_tests {
                 deleting_a_credential_returns_the_deleted_row,
                 sweeping_sessions_deletes_and_counts_only_those_expired_before_the_cutoff,
                 timestamps_round_trip_with_microsecond_precision,
+                a_refresh_lease_has_one_holder_until_it_is_released_or_runs_out,
+                storing_refreshed_tokens_releases_the_lease,
             );
             contract_tests!(@database $backend;
                 migrations_are_idempotent_across_connects,
@@ -531,6 +533,106 @@ async fn storing_refreshed_tokens_is_fenced_on_the_version(store: Arc<dyn Store>
         .await
         .expect("no row");
     assert!(missing.is_none());
+}
+
+async fn a_refresh_lease_has_one_holder_until_it_is_released_or_runs_out(store: Arc<dyn Store>) {
+    let signed_in = sign_in(
+        &*store,
+        &grant(ALICE, GOOGLE, Some(sealed("refresh"))),
+        at(1),
+    )
+    .await;
+    let leased = store
+        .acquire_refresh_lease(ALICE, GOOGLE, "replica-a", at(25), at(10))
+        .await
+        .expect("acquire")
+        .expect("the lease was free");
+    assert_eq!(
+        leased.version, signed_in.version,
+        "taking a lease is not a write of the grant"
+    );
+    let contended = store
+        .acquire_refresh_lease(ALICE, GOOGLE, "replica-b", at(26), at(11))
+        .await
+        .expect("contended acquire");
+    assert!(contended.is_none());
+    // Only the holder can release it.
+    store
+        .release_refresh_lease(ALICE, GOOGLE, "replica-b")
+        .await
+        .expect("foreign release");
+    assert!(
+        store
+            .acquire_refresh_lease(ALICE, GOOGLE, "replica-b", at(26), at(12))
+            .await
+            .expect("still held")
+            .is_none()
+    );
+    store
+        .release_refresh_lease(ALICE, GOOGLE, "replica-a")
+        .await
+        .expect("release");
+    assert!(
+        store
+            .acquire_refresh_lease(ALICE, GOOGLE, "replica-b", at(40), at(13))
+            .await
+            .expect("free again")
+            .is_some()
+    );
+    // replica-b dies holding it: the lease runs out at 40.
+    assert!(
+        store
+            .acquire_refresh_lease(ALICE, GOOGLE, "replica-c", at(60), at(39))
+            .await
+            .expect("before expiry")
+            .is_none()
+    );
+    assert!(
+        store
+            .acquire_refresh_lease(ALICE, GOOGLE, "replica-c", at(60), at(40))
+            .await
+            .expect("at expiry")
+            .is_some()
+    );
+    assert!(
+        store
+            .acquire_refresh_lease(BOB, GOOGLE, "replica-a", at(60), at(40))
+            .await
+            .expect("no row")
+            .is_none()
+    );
+}
+
+async fn storing_refreshed_tokens_releases_the_lease(store: Arc<dyn Store>) {
+    let signed_in = sign_in(
+        &*store,
+        &grant(ALICE, GOOGLE, Some(sealed("refresh"))),
+        at(1),
+    )
+    .await;
+    store
+        .acquire_refresh_lease(ALICE, GOOGLE, "replica-a", at(25), at(10))
+        .await
+        .expect("acquire")
+        .expect("free");
+    let tokens = RefreshedTokens {
+        access_token: sealed("access-2"),
+        refresh_token: None,
+        expires_at: at(7200),
+        scopes: None,
+    };
+    store
+        .store_refreshed(ALICE, GOOGLE, signed_in.version, &tokens, at(11))
+        .await
+        .expect("write")
+        .expect("version matched");
+    assert!(
+        store
+            .acquire_refresh_lease(ALICE, GOOGLE, "replica-b", at(30), at(12))
+            .await
+            .expect("acquire after write")
+            .is_some()
+    );
 }
 
 async fn a_rotated_refresh_token_and_new_scopes_are_saved(store: Arc<dyn Store>) {

@@ -24,7 +24,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub db: TestDatabase,
     pub gateway: Arc<Gateway>,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -38,41 +38,15 @@ impl TestApp {
         let emulator = Emulator::start().await.expect("start the emulator");
         let db = TestDatabase::create(backend).await;
         let data_dir = tempfile::tempdir().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let address = format!("http://127.0.0.1:{port}");
-        let mut env: HashMap<String, String> = [
-            ("DATABASE_URL", db.url.clone()),
-            (
-                "AUTH_GATEWAY_DATA_DIR",
-                data_dir.path().display().to_string(),
-            ),
-            ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
-            ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
-            ("GOOGLE_CLIENT_ID", emulator.client_id().to_owned()),
-            ("GOOGLE_CLIENT_SECRET", emulator.client_secret().to_owned()),
-            (
-                "GOOGLE_REDIRECT_URI",
-                format!("{address}/auth/callback/google"),
-            ),
-            ("GOOGLE_AUTH_URL", emulator.auth_url()),
-            ("GOOGLE_TOKEN_URL", emulator.token_url()),
-            ("GOOGLE_REVOKE_URL", emulator.revoke_url()),
-            ("GOOGLE_USERINFO_URL", emulator.userinfo_url()),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect();
-        for (name, value) in overrides {
-            env.insert((*name).to_owned(), (*value).to_owned());
-        }
-        let config = Config::load(&move |name| env.get(name).cloned()).expect("test configuration");
         let clock = Arc::new(ManualClock::default());
-        let app = Application::with_listener(&config, listener, clock.clone())
-            .await
-            .expect("build the gateway");
-        let gateway = app.gateway();
-        tokio::spawn(app.run_until(std::future::pending()));
+        let (address, gateway) = start_gateway(
+            &db.url,
+            &emulator,
+            data_dir.path(),
+            overrides,
+            clock.clone(),
+        )
+        .await;
         Self {
             address,
             http: reqwest::Client::builder()
@@ -83,8 +57,22 @@ impl TestApp {
             clock,
             db,
             gateway,
-            _data_dir: data_dir,
+            data_dir,
         }
+    }
+
+    /// Starts another gateway process-alike (own pool, own in-process locks) on the same
+    /// database, emulator and clock; returns its base URL.
+    pub async fn replica(&self) -> String {
+        let (address, _) = start_gateway(
+            &self.db.url,
+            &self.emulator,
+            self.data_dir.path(),
+            &[],
+            self.clock.clone(),
+        )
+        .await;
+        address
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -163,8 +151,56 @@ impl TestApp {
         body["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// The gateway's current time.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use auth_gateway::core::clock::Clock as _;
+        self.clock.now()
+    }
+
     /// Moves the gateway's clock past the access token's expiry.
     pub fn expire_tokens(&self) {
         self.clock.advance(chrono::Duration::hours(2));
     }
+}
+
+/// Builds the environment of a test gateway and starts it on port 0.
+async fn start_gateway(
+    database_url: &str,
+    emulator: &Emulator,
+    data_dir: &std::path::Path,
+    overrides: &[(&str, &str)],
+    clock: Arc<ManualClock>,
+) -> (String, Arc<Gateway>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", database_url.to_owned()),
+        ("AUTH_GATEWAY_DATA_DIR", data_dir.display().to_string()),
+        ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
+        ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
+        ("GOOGLE_CLIENT_ID", emulator.client_id().to_owned()),
+        ("GOOGLE_CLIENT_SECRET", emulator.client_secret().to_owned()),
+        (
+            "GOOGLE_REDIRECT_URI",
+            format!("{address}/auth/callback/google"),
+        ),
+        ("GOOGLE_AUTH_URL", emulator.auth_url()),
+        ("GOOGLE_TOKEN_URL", emulator.token_url()),
+        ("GOOGLE_REVOKE_URL", emulator.revoke_url()),
+        ("GOOGLE_USERINFO_URL", emulator.userinfo_url()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect();
+    for (name, value) in overrides {
+        env.insert((*name).to_owned(), (*value).to_owned());
+    }
+    let config = Config::load(&move |name| env.get(name).cloned()).expect("test configuration");
+    let app = Application::with_listener(&config, listener, clock)
+        .await
+        .expect("build the gateway");
+    let gateway = app.gateway();
+    tokio::spawn(app.run_until(std::future::pending()));
+    (address, gateway)
 }
