@@ -30,6 +30,8 @@ pub struct IssuedToken {
     pub access_token: SecretString,
     pub expires_at: DateTime<Utc>,
     pub scopes: Vec<String>,
+    /// True when this request refreshed the token at the provider.
+    pub refreshed: bool,
 }
 
 /// One provider grant of a user, for `GET /auth/providers/{user_email}`.
@@ -269,6 +271,7 @@ impl Gateway {
             access_token: grant.access_token,
             expires_at: record.expires_at,
             scopes: record.scopes,
+            refreshed: true,
         }))
     }
 
@@ -374,6 +377,7 @@ impl Gateway {
             access_token,
             expires_at: credential.expires_at,
             scopes: credential.scopes.clone(),
+            refreshed: false,
         })
     }
 
