@@ -9,6 +9,7 @@ pub mod events;
 pub mod flights;
 pub mod gateway;
 pub mod random;
+pub mod retry;
 pub mod scopes;
 pub mod sign_in;
 pub mod tokens;

@@ -13,7 +13,20 @@ on_both_backends!(
     missing_required_scopes_ask_for_incremental_consent,
     an_expired_token_and_a_failing_provider_give_503_with_retry_after,
     a_still_valid_token_is_served_while_the_provider_fails,
+    transient_provider_failures_are_retried_within_one_request,
 );
+
+async fn transient_provider_failures_are_retried_within_one_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let email = "flaky@example.com";
+    app.sign_in(email).await;
+    app.expire_tokens();
+    app.emulator.fail_next_token_requests(2, 429);
+    let response = app.token(email).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.emulator.counters().token_requests_failed, 2);
+    assert_eq!(app.emulator.counters().refreshes, 1);
+}
 
 async fn fifty_concurrent_requests_for_an_expired_token_cause_one_refresh(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -118,7 +131,8 @@ async fn an_expired_token_and_a_failing_provider_give_503_with_retry_after(backe
     let email = "outage@example.com";
     app.sign_in(email).await;
     app.expire_tokens();
-    app.emulator.fail_next_token_requests(1, 503);
+    // More failures than the gateway's bounded retries.
+    app.emulator.fail_next_token_requests(10, 503);
     let response = app.token(email).await;
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
@@ -126,7 +140,13 @@ async fn an_expired_token_and_a_failing_provider_give_503_with_retry_after(backe
     assert_eq!(body["detail"]["error"], "provider_unavailable");
     assert_eq!(body["detail"]["auth_required"], false);
     assert!(body["detail"].get("access_token").is_none());
+    assert_eq!(
+        app.emulator.counters().token_requests_failed,
+        3,
+        "three attempts"
+    );
     // The grant survives the outage.
+    app.emulator.fail_next_token_requests(0, 503);
     assert_eq!(app.token(email).await.status(), 200);
 }
 
@@ -136,10 +156,10 @@ async fn a_still_valid_token_is_served_while_the_provider_fails(backend: Backend
     let first = app.sign_in(email).await;
     // Inside the 300 s refresh buffer, not yet expired (the emulator issues 3599 s tokens).
     app.clock.advance(chrono::Duration::seconds(3500));
-    app.emulator.fail_next_token_requests(1, 500);
+    app.emulator.fail_next_token_requests(10, 500);
     let response = app.token(email).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["access_token"], first.as_str());
-    assert_eq!(app.emulator.counters().token_requests_failed, 1);
+    assert_eq!(app.emulator.counters().token_requests_failed, 3);
 }
