@@ -30,12 +30,35 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                Self::Unavailable(error)
-            }
-            other => Self::Database(other),
+        if is_unavailable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
         }
+    }
+}
+
+/// Errors that mean "the database cannot be reached or is refusing work right now"
+/// (callers answer 503 and retry later), as opposed to a bug or bad data.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+            // PostgreSQL: 08 connection exception, 53 insufficient resources, 57P0x
+            // shutdown / terminated by an operator, 55000 database not accepting
+            // connections. SQLite: 5 busy, 6 locked.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P0")
+                || code == "55000"
+                || code == "5"
+                || code == "6"
+        }),
+        _ => false,
     }
 }
 

@@ -96,3 +96,26 @@ async fn rotating_refresh_tokens_survive_rounds_of_concurrent_refreshes() {
     }
     assert_eq!(app.emulator.counters().refreshes, rounds);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_gives_503_quickly_and_service_recovers() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let email = "outage@example.com";
+    app.sign_in(email).await;
+    app.db
+        .admin("ALTER DATABASE {db} ALLOW_CONNECTIONS false")
+        .await;
+    app.db
+        .admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
+        .await;
+    let started = std::time::Instant::now();
+    let response = app.token(email).await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["detail"]["error"], "service_unavailable");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let health = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 503);
+    app.db.admin("ALTER DATABASE {db} ALLOW_CONNECTIONS true").await;
+    assert_eq!(app.token(email).await.status(), 200);
+}

@@ -72,6 +72,17 @@ impl TestDatabase {
         }
     }
 
+    /// Runs one administrative statement about this PostgreSQL database; `{db}` in
+    /// `template` is replaced by its (generated, hex-only) name.
+    pub async fn admin(&self, template: &str) {
+        let (admin, name) = self.postgres.as_ref().expect("a PostgreSQL test database");
+        let mut conn = connect_admin(admin).await;
+        conn.execute(AssertSqlSafe(template.replace("{db}", name)))
+            .await
+            .unwrap_or_else(|error| panic!("{template}: {error}"));
+        let _ = conn.close().await;
+    }
+
     /// The store the gateway would open for this URL (migrations applied).
     pub async fn store(&self) -> Arc<dyn Store> {
         let url = DatabaseUrl::parse(&self.url).expect("test database URL parses");
