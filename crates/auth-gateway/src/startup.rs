@@ -76,10 +76,12 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&self.gateway)));
+        let relay = tokio::spawn(Arc::clone(&self.gateway).relay_session_events());
         let result = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
         sweeper.abort();
+        relay.abort();
         result
     }
 }

@@ -118,6 +118,37 @@ impl Gateway {
         self.store.ping().await.is_ok()
     }
 
+    /// Wakes this replica's long-polls for a finished session, and asks the store to
+    /// tell the other replicas.
+    pub(super) async fn announce_finished(&self, id: uuid::Uuid) {
+        self.events.finished(id);
+        if let Err(error) = self.store.announce_session_finished(id).await {
+            // Peers fall back to their periodic re-read.
+            tracing::warn!(%error, "could not announce a finished session to other replicas");
+        }
+    }
+
+    /// Relays sessions finished on other replicas to this replica's long-polls, for as
+    /// long as the gateway runs (reconnecting after failures). Returns at once for a
+    /// single-process store.
+    pub async fn relay_session_events(self: Arc<Self>) {
+        use futures::StreamExt as _;
+        loop {
+            match self.store.session_finished_events().await {
+                Ok(None) => return,
+                Ok(Some(mut ids)) => {
+                    while let Some(id) = ids.next().await {
+                        self.events.finished(id);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for finished sessions; retrying")
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+
     /// Deletes sessions that expired more than an hour ago; returns how many.
     pub async fn sweep_sessions(&self) -> Result<u64, CoreError> {
         let before = self.clock.now() - chrono::Duration::hours(1);

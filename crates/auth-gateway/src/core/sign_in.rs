@@ -21,8 +21,9 @@ use uuid::Uuid;
 const MAX_CODE_LEN: usize = 2048;
 /// Longest `?wait=` honoured.
 pub const MAX_STATUS_WAIT: Duration = Duration::from_mins(1);
-/// How often a waiter re-reads the database, for callbacks served by another replica.
-const STATUS_RECHECK: Duration = Duration::from_secs(2);
+/// How often a waiter re-reads the database anyway: a fallback for a lost cross-replica
+/// notification (the store normally relays them at once).
+const STATUS_RECHECK: Duration = Duration::from_secs(10);
 /// Lifetime assumed when the provider does not say.
 const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;
 
@@ -234,7 +235,7 @@ impl Gateway {
         }
         match self.finish_sign_in(provider, &session, &code, now).await {
             Ok(done) => {
-                self.events.finished(session.id);
+                self.announce_finished(session.id).await;
                 Ok(done)
             }
             Err(failure) => {
@@ -342,7 +343,7 @@ impl Gateway {
         self.store
             .fail_session(session.id, failure.code(), self.clock.now())
             .await?;
-        self.events.finished(session.id);
+        self.announce_finished(session.id).await;
         Ok(())
     }
 

@@ -12,6 +12,7 @@ pub use sqlite::SqliteStore;
 use crate::core::crypto::Sealed;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -246,6 +247,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<CredentialRecord>;
 
+    /// Tells every replica that a session finished, so their `?wait=` long-polls
+    /// return at once (PostgreSQL `NOTIFY`; nothing to do for a single-process store).
+    async fn announce_session_finished(&self, id: Uuid) -> StoreResult<()>;
+
+    /// Session ids finished on any replica, as they are announced; `None` when the
+    /// backend serves one process only.
+    async fn session_finished_events(&self) -> StoreResult<Option<BoxStream<'static, Uuid>>>;
+
     /// Deletes sessions that expired before `before`; returns how many.
     async fn delete_sessions_expired_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
@@ -307,6 +316,9 @@ pub trait Store: Send + Sync + 'static {
         provider: &str,
     ) -> StoreResult<Option<CredentialRecord>>;
 }
+
+/// The PostgreSQL channel that carries finished session ids.
+pub const SESSION_FINISHED_CHANNEL: &str = "auth_gateway_session_finished";
 
 /// Which database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]

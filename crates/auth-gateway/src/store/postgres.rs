@@ -8,7 +8,8 @@ use super::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use futures::stream::{BoxStream, StreamExt as _};
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
 use std::time::Duration;
 use uuid::Uuid;
@@ -347,6 +348,30 @@ impl Store for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn announce_session_finished(&self, id: Uuid) -> StoreResult<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(super::SESSION_FINISHED_CHANNEL)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_finished_events(&self) -> StoreResult<Option<BoxStream<'static, Uuid>>> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(super::SESSION_FINISHED_CHANNEL).await?;
+        // PgListener reconnects by itself; a lost notification only delays a waiter
+        // until its periodic re-read.
+        let ids = listener
+            .into_stream()
+            .filter_map(|notification| async move {
+                notification
+                    .ok()
+                    .and_then(|notification| Uuid::parse_str(notification.payload()).ok())
+            });
+        Ok(Some(ids.boxed()))
     }
 
     async fn mark_needs_reauth(

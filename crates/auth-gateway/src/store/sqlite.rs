@@ -9,6 +9,7 @@ use super::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
@@ -368,6 +369,15 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn announce_session_finished(&self, _id: Uuid) -> StoreResult<()> {
+        // One process: the core's in-process broadcast already woke every waiter.
+        Ok(())
+    }
+
+    async fn session_finished_events(&self) -> StoreResult<Option<BoxStream<'static, Uuid>>> {
+        Ok(None)
     }
 
     async fn mark_needs_reauth(

@@ -113,9 +113,48 @@ async fn an_unreachable_database_gives_503_quickly_and_service_recovers() {
     assert_eq!(response.status(), 503);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["detail"]["error"], "service_unavailable");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     let health = app.http.get(app.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 503);
-    app.db.admin("ALTER DATABASE {db} ALLOW_CONNECTIONS true").await;
+    app.db
+        .admin("ALTER DATABASE {db} ALLOW_CONNECTIONS true")
+        .await;
     assert_eq!(app.token(email).await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_poll_on_one_replica_returns_when_the_callback_lands_on_another() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let other = app.replica().await;
+    let link = app.init("carol@example.com").await;
+    let session_id = link["session_id"].as_str().unwrap().to_owned();
+    let long_poll = {
+        let http = app.http.clone();
+        let url = format!("{other}/auth/status/{session_id}?wait=30");
+        tokio::spawn(async move {
+            let body: Value = http
+                .get(url)
+                .header("X-API-Key", API_KEY)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (body, std::time::Instant::now())
+        })
+    };
+    // The browser's callback is served by the first replica.
+    let (status, _) = app.follow(link["auth_url"].as_str().unwrap()).await;
+    let completed_at = std::time::Instant::now();
+    assert_eq!(status, 200);
+    let (body, answered_at) = long_poll.await.unwrap();
+    assert_eq!(body["status"], "completed");
+    // Relayed by NOTIFY, not found by the 10 s fallback re-read.
+    let lag = answered_at.saturating_duration_since(completed_at);
+    assert!(lag < Duration::from_secs(5), "{lag:?}");
 }
