@@ -10,6 +10,9 @@ use secrecy::SecretString;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+mod operations;
+pub use operations::{RateLimits, ServerSettings};
+
 /// Google's production endpoints.
 const GOOGLE_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
@@ -74,6 +77,8 @@ pub struct Config {
     pub session_ttl: chrono::Duration,
     pub refresh_buffer: chrono::Duration,
     pub log: LogSettings,
+    pub server: ServerSettings,
+    pub rate_limits: RateLimits,
 }
 
 /// Reads variables from a lookup function (the process environment in the binary).
@@ -206,6 +211,8 @@ impl Config {
             session_ttl: chrono::Duration::minutes(session_minutes),
             refresh_buffer: chrono::Duration::seconds(buffer_seconds),
             log: log_settings(&vars, production)?,
+            server: operations::server(&vars, !production)?,
+            rate_limits: operations::rate_limits(&vars)?,
         })
     }
 }

@@ -8,6 +8,7 @@ pub const INVALID_API_KEY: &str = "Invalid API key";
 
 /// Stable machine-readable error codes carried in `detail.error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No credential stored: the user must sign in (404).
@@ -26,6 +27,8 @@ pub enum ErrorCode {
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
+    /// Too many requests from this client or address; retry after `Retry-After` (429).
+    RateLimited,
     ServiceUnavailable,
     Internal,
 }
@@ -45,6 +48,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::NotFound => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::RateLimited => "rate_limited",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
         }
@@ -53,6 +57,7 @@ impl ErrorCode {
 
 /// The `detail` object of an error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub error: ErrorCode,
     pub message: String,
@@ -89,6 +94,7 @@ impl ErrorDetail {
 
 /// `{"detail": ...}`, the envelope of every error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody<T> {
     pub detail: T,
 }

@@ -15,6 +15,7 @@ pub const API_KEY_HEADER: &str = "X-API-Key";
 
 /// `POST /auth/init` body: start a sign-in for `user_email` at `provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InitRequest {
     pub provider: String,
     pub user_email: String,
@@ -25,6 +26,7 @@ pub struct InitRequest {
 
 /// `POST /auth/init` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InitResponse {
     /// The link to show the user: the gateway's own connect page, which redirects to the provider.
     pub auth_url: String,
@@ -35,6 +37,7 @@ pub struct InitResponse {
 
 /// `POST /auth/token` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRequest {
     pub provider: String,
     pub user_email: String,
@@ -45,6 +48,7 @@ pub struct TokenRequest {
 
 /// `POST /auth/token` answer: a currently valid access token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
@@ -66,6 +70,7 @@ impl std::fmt::Debug for TokenResponse {
 
 /// Where a sign-in session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     Pending,
@@ -88,6 +93,7 @@ impl SessionStatus {
 
 /// `GET /auth/status/{session_id}` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusResponse {
     pub status: SessionStatus,
     pub session_id: String,
@@ -108,6 +114,7 @@ pub struct StatusResponse {
 
 /// One provider a user has signed in to, in `GET /auth/providers/{user_email}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderGrant {
     pub provider: String,
     pub scopes: Vec<String>,
@@ -119,6 +126,7 @@ pub struct ProviderGrant {
 
 /// `GET /auth/providers/{user_email}` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProvidersResponse {
     pub user_email: String,
     pub providers: Vec<ProviderGrant>,
@@ -126,6 +134,7 @@ pub struct ProvidersResponse {
 
 /// `DELETE /auth/revoke` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevokeRequest {
     pub provider: String,
     pub user_email: String,
@@ -133,6 +142,7 @@ pub struct RevokeRequest {
 
 /// `DELETE /auth/revoke` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevokeResponse {
     pub success: bool,
     pub message: String,
@@ -140,6 +150,7 @@ pub struct RevokeResponse {
 
 /// `GET /health` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     /// `healthy` or `degraded`.
     pub status: String,
@@ -150,4 +161,20 @@ pub struct HealthResponse {
     pub version: String,
     #[serde(with = "time::iso8601")]
     pub timestamp: DateTime<Utc>,
+}
+
+/// `GET /ready` answer: whether this replica should get traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadyResponse {
+    /// `ready` or `not_ready`.
+    pub status: String,
+    /// `connected` or `unavailable`.
+    pub database: String,
+    /// `loaded` once the key ring is built (always, in a running gateway).
+    pub encryption: String,
+    /// `current`: migrations run before the gateway starts serving.
+    pub migrations: String,
+    /// True once shutdown began: the load balancer should stop sending traffic.
+    pub shutting_down: bool,
 }

@@ -142,7 +142,7 @@ impl Gateway {
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "cannot listen for finished sessions; retrying")
+                    tracing::warn!(%error, "cannot listen for finished sessions; retrying");
                 }
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
