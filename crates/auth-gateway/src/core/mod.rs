@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod flights;
 pub mod gateway;
+pub mod maintenance;
 pub mod random;
 pub mod retry;
 pub mod scopes;

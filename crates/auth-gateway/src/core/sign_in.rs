@@ -28,7 +28,6 @@ const STATUS_RECHECK: Duration = Duration::from_secs(10);
 const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;
 
 /// Where the connect page sends the browser, and the cookie that binds the flow to it.
-#[derive(Debug)]
 pub struct ConnectRedirect {
     pub location: url::Url,
     pub cookie_name: String,
@@ -37,11 +36,32 @@ pub struct ConnectRedirect {
 }
 
 /// The query of a provider's redirect back to us.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
     pub error: Option<String>,
+}
+
+// Codes and states are one-time secrets: Debug output names only what is present.
+impl std::fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackParams")
+            .field("code", &self.code.as_ref().map(|_| "[REDACTED]"))
+            .field("state", &self.state.as_ref().map(|_| "[REDACTED]"))
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ConnectRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectRedirect")
+            .field("location", &"[REDACTED: carries state]")
+            .field("cookie_name", &self.cookie_name)
+            .field("cookie_max_age_secs", &self.cookie_max_age_secs)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A finished sign-in, for the success page.

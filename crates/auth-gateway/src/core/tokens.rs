@@ -20,6 +20,8 @@ const REFRESH_LEASE: chrono::Duration = chrono::Duration::seconds(15);
 const PEER_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 /// Longest a request waits for peers before answering 503 (two leases' worth).
 const MAX_PEER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// A grant's use is written down at most this often.
+const USE_RECORD_INTERVAL: chrono::Duration = chrono::Duration::hours(1);
 /// Seconds a caller is told to wait when the provider is unavailable.
 const RETRY_AFTER_SECS: u64 = 30;
 const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
@@ -67,21 +69,52 @@ impl Gateway {
             .usable(client, provider.as_ref(), &email, &required, credential)
             .await?;
         let now = self.clock.now();
-        if self.is_fresh(&credential, now) {
-            return self.issue(&credential);
+        let issued = if is_fresh(&credential, now, self.settings.refresh_buffer) {
+            self.issue(&credential)?
+        } else {
+            self.refresh(
+                client,
+                provider,
+                &email,
+                &required,
+                self.settings.refresh_buffer,
+            )
+            .await?
+        };
+        self.record_use(&credential, now).await;
+        Ok(issued)
+    }
+
+    /// Notes that the grant is in use (for the background refresh), at most hourly.
+    async fn record_use(&self, credential: &CredentialRecord, now: DateTime<Utc>) {
+        let unless_since = now - USE_RECORD_INTERVAL;
+        if credential.last_used_at.is_some_and(|at| at >= unless_since) {
+            return;
         }
-        self.refresh(client, provider, &email, &required).await
+        if let Err(error) = self
+            .store
+            .record_credential_use(
+                &credential.user_email,
+                &credential.provider,
+                now,
+                unless_since,
+            )
+            .await
+        {
+            tracing::warn!(%error, "could not record that a grant was used");
+        }
     }
 
     /// Refreshes with single flight at two levels: an in-process lock per credential
     /// (one database attempt per replica), then the row's lease in the database (one
     /// upstream refresh across replicas). Whoever waited re-reads the winner's row.
-    async fn refresh(
+    pub(super) async fn refresh(
         &self,
         client: &Client,
         provider: &Arc<dyn Provider>,
         email: &Email,
         required: &ScopeSet,
+        stale_within: chrono::Duration,
     ) -> Result<IssuedToken, CoreError> {
         let provider_name = provider.name();
         let _flight = self.flights.lock(email.as_str(), provider_name).await;
@@ -92,7 +125,7 @@ impl Gateway {
                 .usable(client, provider.as_ref(), email, required, credential)
                 .await?;
             let now = self.clock.now();
-            if self.is_fresh(&credential, now) {
+            if is_fresh(&credential, now, stale_within) {
                 return self.issue(&credential);
             }
             let leased = self
@@ -107,7 +140,15 @@ impl Gateway {
                 .await?;
             if let Some(credential) = leased {
                 let result = self
-                    .refresh_leased(client, provider, email, required, credential, now)
+                    .refresh_leased(
+                        client,
+                        provider,
+                        email,
+                        required,
+                        credential,
+                        now,
+                        stale_within,
+                    )
                     .await;
                 // Successful writes released it already; this covers every other exit.
                 if let Err(error) = self
@@ -142,12 +183,13 @@ impl Gateway {
         required: &ScopeSet,
         credential: CredentialRecord,
         now: DateTime<Utc>,
+        stale_within: chrono::Duration,
     ) -> Result<IssuedToken, CoreError> {
         let provider_name = provider.name();
         let credential = self
             .usable(client, provider.as_ref(), email, required, Some(credential))
             .await?;
-        if self.is_fresh(&credential, now) {
+        if is_fresh(&credential, now, stale_within) {
             return self.issue(&credential);
         }
         let Some(sealed_refresh) = &credential.refresh_token else {
@@ -358,10 +400,6 @@ impl Gateway {
         }
     }
 
-    fn is_fresh(&self, credential: &CredentialRecord, now: DateTime<Utc>) -> bool {
-        credential.expires_at - self.settings.refresh_buffer > now
-    }
-
     fn issue(&self, credential: &CredentialRecord) -> Result<IssuedToken, CoreError> {
         let access_token = self
             .keys
@@ -443,6 +481,15 @@ impl Gateway {
         );
         Ok(RevokeOutcome { revoked_upstream })
     }
+}
+
+/// True when the token stays valid for longer than `stale_within` from `now`.
+fn is_fresh(
+    credential: &CredentialRecord,
+    now: DateTime<Utc>,
+    stale_within: chrono::Duration,
+) -> bool {
+    credential.expires_at - stale_within > now
 }
 
 fn credential_binding<'a>(credential: &'a CredentialRecord, field: &'a str) -> Binding<'a> {

@@ -180,6 +180,8 @@ pub struct CredentialRecord {
     pub authenticated_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When a token of this grant was last served (recorded at most hourly).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// Tokens from a completed sign-in.
@@ -299,6 +301,39 @@ pub trait Store: Send + Sync + 'static {
         provider: &str,
         owner: &str,
     ) -> StoreResult<()>;
+
+    /// Records that a token of the grant was served, unless that was already recorded
+    /// at or after `unless_since` (so a busy grant costs one write an hour). Not a write
+    /// of the grant: the version stays.
+    async fn record_credential_use(
+        &self,
+        user_email: &str,
+        provider: &str,
+        now: DateTime<Utc>,
+        unless_since: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Active grants with a refresh token that the background job should refresh, soonest
+    /// expiry first: those expiring before `expiring_before` and used since `used_since`,
+    /// and those not refreshed since `idle_before` (so the provider does not expire an
+    /// unused grant).
+    async fn credentials_due_for_refresh(
+        &self,
+        expiring_before: DateTime<Utc>,
+        used_since: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, String)>>;
+
+    /// Takes the named job lease for `owner` if it is free, has run out, or is already
+    /// `owner`'s; `true` when `owner` holds it until `until`.
+    async fn try_acquire_job_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// Marks the grant `NeedsReauth` if still at `expected_version`; `false` otherwise.
     async fn mark_needs_reauth(

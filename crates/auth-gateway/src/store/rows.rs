@@ -24,7 +24,7 @@ macro_rules! credential_columns {
     () => {
         "user_email, provider, access_token_enc, access_key_id, refresh_token_enc, \
          refresh_key_id, expires_at, scopes, account_email, account_subject, status, version, \
-         authenticated_at, created_at, updated_at"
+         authenticated_at, created_at, updated_at, last_used_at"
     };
 }
 pub(super) use credential_columns;
@@ -121,6 +121,7 @@ where
         authenticated_at: row.time("authenticated_at")?,
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
+        last_used_at: row.optional_time("last_used_at")?,
     })
 }
 

@@ -380,6 +380,78 @@ impl Store for SqliteStore {
         Ok(None)
     }
 
+    async fn record_credential_use(
+        &self,
+        user_email: &str,
+        provider: &str,
+        now: DateTime<Utc>,
+        unless_since: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE credentials SET last_used_at = ?3 WHERE user_email = ?1 \
+             AND provider = ?2 AND (last_used_at IS NULL OR last_used_at < ?4)",
+        )
+        .bind(user_email)
+        .bind(provider)
+        .bind(micros(now))
+        .bind(micros(unless_since))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn credentials_due_for_refresh(
+        &self,
+        expiring_before: DateTime<Utc>,
+        used_since: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT user_email, provider FROM credentials \
+             WHERE status = 'active' AND refresh_token_enc IS NOT NULL \
+             AND ((expires_at < ?1 AND last_used_at >= ?2) OR updated_at < ?3) \
+             ORDER BY expires_at LIMIT ?4",
+        )
+        .bind(micros(expiring_before))
+        .bind(micros(used_since))
+        .bind(micros(idle_before))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    rows::column(row, "user_email")?,
+                    rows::column(row, "provider")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn try_acquire_job_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // One statement: insert, or take over a lease that ran out or is already ours.
+        let result = sqlx::query(
+            "INSERT INTO job_leases (name, owner, lease_until) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, \
+             lease_until = excluded.lease_until \
+             WHERE job_leases.lease_until <= ?4 OR job_leases.owner = excluded.owner",
+        )
+        .bind(name)
+        .bind(owner)
+        .bind(micros(until))
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
     async fn mark_needs_reauth(
         &self,
         user_email: &str,

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 /// What goes into one authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3).
-#[derive(Debug)]
 pub struct AuthorizeRequest<'a> {
     pub state: &'a str,
     pub code_challenge: &'a str,
@@ -19,6 +18,17 @@ pub struct AuthorizeRequest<'a> {
     pub login_hint: &'a Email,
     /// Ask for the consent screen again (needed to get a new refresh token).
     pub force_consent: bool,
+}
+
+impl std::fmt::Debug for AuthorizeRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizeRequest")
+            .field("state", &"[REDACTED]")
+            .field("scopes", self.scopes)
+            .field("login_hint", self.login_hint)
+            .field("force_consent", &self.force_consent)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A token endpoint answer (RFC 6749 §5.1). Secrets stay wrapped.

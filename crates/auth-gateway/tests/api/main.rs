@@ -1,9 +1,13 @@
 //! The gateway's integration tests: one binary, real databases, real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod background_refresh;
 mod bad_input;
+mod deploy_files;
 mod flow_attacks;
 mod full_flow;
+mod lifecycle;
+mod operations;
 mod replicas;
 mod secrets_at_rest;
 mod store_contract;

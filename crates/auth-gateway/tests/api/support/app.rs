@@ -64,15 +64,19 @@ impl TestApp {
     /// Starts another gateway process-alike (own pool, own in-process locks) on the same
     /// database, emulator and clock; returns its base URL.
     pub async fn replica(&self) -> String {
-        let (address, _) = start_gateway(
+        self.replica_with_gateway().await.0
+    }
+
+    /// Like [`Self::replica`], also handing out the replica's core.
+    pub async fn replica_with_gateway(&self) -> (String, Arc<Gateway>) {
+        start_gateway(
             &self.db.url,
             &self.emulator,
             self.data_dir.path(),
             &[],
             self.clock.clone(),
         )
-        .await;
-        address
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,118 @@
+//! Background refresh, run by one replica at a time (a named job lease in the store):
+//! refreshes grants in use before their tokens go stale, so requests rarely wait on the
+//! provider, and refreshes idle grants every few days so the provider does not expire
+//! them (Google drops refresh tokens unused for six months). A batch limit per tick
+//! keeps a mass expiry from becoming a storm.
+
+use super::email::Email;
+use super::error::CoreError;
+use super::gateway::{Client, Gateway};
+use super::scopes::ScopeSet;
+use std::time::Duration;
+
+/// The job lease's name.
+const JOB_NAME: &str = "background-refresh";
+/// A grant counts as "in use" if a token was served this recently.
+const IN_USE_WINDOW: chrono::Duration = chrono::Duration::hours(2);
+
+/// How the background refresh runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaintenanceSettings {
+    /// Time between ticks; `Duration::ZERO` turns the job off.
+    pub interval: Duration,
+    /// Grants not refreshed for this long are refreshed to keep them alive.
+    pub keep_alive_after: chrono::Duration,
+    /// Most refreshes per tick, across the whole fleet.
+    pub batch: u32,
+}
+
+impl Default for MaintenanceSettings {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_mins(1),
+            keep_alive_after: chrono::Duration::days(30),
+            batch: 20,
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// False when another replica holds the job this tick.
+    pub ran: bool,
+    pub refreshed: u32,
+    pub failed: u32,
+}
+
+impl Gateway {
+    /// One tick of the background refresh.
+    pub async fn refresh_due_credentials(
+        &self,
+        settings: &MaintenanceSettings,
+    ) -> Result<TickReport, CoreError> {
+        let now = self.clock.now();
+        let interval =
+            chrono::Duration::from_std(settings.interval).unwrap_or(chrono::Duration::minutes(1));
+        // Held a little past the next tick so a healthy leader keeps the job.
+        let held_until = now + interval * 2;
+        if !self
+            .store
+            .try_acquire_job_lease(JOB_NAME, &self.instance_id, held_until, now)
+            .await?
+        {
+            return Ok(TickReport::default());
+        }
+        // Stale before the next tick means a request would otherwise have to wait.
+        let stale_within = self.settings.refresh_buffer + interval;
+        let due = self
+            .store
+            .credentials_due_for_refresh(
+                now + stale_within,
+                now - IN_USE_WINDOW,
+                now - settings.keep_alive_after,
+                settings.batch,
+            )
+            .await?;
+        let client = Client {
+            name: "background-refresh".to_owned(),
+        };
+        let mut report = TickReport {
+            ran: true,
+            ..TickReport::default()
+        };
+        for (user_email, provider_name) in due {
+            let (Ok(provider), Ok(email)) =
+                (self.provider(&provider_name), Email::parse(&user_email))
+            else {
+                continue;
+            };
+            // Idle grants have long-expired access tokens, so they are stale too.
+            match self
+                .refresh(
+                    &client,
+                    &provider.clone(),
+                    &email,
+                    &ScopeSet::default(),
+                    stale_within,
+                )
+                .await
+            {
+                Ok(token) if token.refreshed => report.refreshed += 1,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(provider = %provider_name, %error, "background refresh failed");
+                    report.failed += 1;
+                }
+            }
+        }
+        if report.refreshed + report.failed > 0 {
+            tracing::info!(
+                refreshed = report.refreshed,
+                failed = report.failed,
+                "background refresh tick"
+            );
+        }
+        Ok(report)
+    }
+}
