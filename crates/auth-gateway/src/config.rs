@@ -79,6 +79,8 @@ pub struct Config {
     pub log: LogSettings,
     pub server: ServerSettings,
     pub rate_limits: RateLimits,
+    /// The background refresh job; an interval of zero turns it off.
+    pub background_refresh: crate::core::maintenance::MaintenanceSettings,
 }
 
 /// Reads variables from a lookup function (the process environment in the binary).
@@ -213,6 +215,7 @@ impl Config {
             log: log_settings(&vars, production)?,
             server: operations::server(&vars, !production)?,
             rate_limits: operations::rate_limits(&vars)?,
+            background_refresh: operations::background_refresh(&vars)?,
         })
     }
 }

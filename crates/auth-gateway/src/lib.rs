@@ -4,6 +4,8 @@ pub mod config;
 pub mod core;
 pub mod dev_secrets;
 pub mod http;
+pub mod monitoring;
+pub mod server;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

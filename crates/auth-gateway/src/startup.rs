@@ -4,9 +4,13 @@
 use crate::config::{Config, Environment};
 use crate::core::clock::Clock;
 use crate::core::crypto::KeyRing;
+use crate::core::maintenance::MaintenanceSettings;
 use crate::core::{Gateway, GatewaySettings};
 use crate::dev_secrets;
-use crate::http::{self, AppState};
+use crate::http::limits::RateLimiters;
+use crate::http::{self, AppState, Lifecycle, RouterOptions};
+use crate::monitoring::Metrics;
+use crate::server::{self, ServeOptions};
 use crate::store;
 use crate::upstream::Provider;
 use crate::upstream::google::Google;
@@ -18,12 +22,21 @@ use tokio::net::TcpListener;
 
 /// How often expired sign-in sessions are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_mins(5);
+/// How often metric histograms are drained and idle rate-limit buckets forgotten.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(10);
 
 /// A built gateway, bound to its port, ready to serve.
 pub struct Application {
     listener: TcpListener,
+    /// The separate `/metrics` listener (`METRICS_PORT`), if configured.
+    metrics_listener: Option<TcpListener>,
     router: axum::Router,
     gateway: Arc<Gateway>,
+    metrics: Metrics,
+    limits: Arc<RateLimiters>,
+    lifecycle: Lifecycle,
+    serve: ServeOptions,
+    background_refresh: MaintenanceSettings,
 }
 
 impl Application {
@@ -41,19 +54,47 @@ impl Application {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let gateway = Arc::new(build_gateway(config, clock).await?);
+        let metrics = Metrics::new();
+        let gateway = Arc::new(build_gateway_with_metrics(config, clock, Some(&metrics)).await?);
         let extra_callback = config.google.as_ref().and_then(|google| {
             let path = google.redirect_uri.path();
             (path != "/auth/callback/google").then(|| (path.to_owned(), "google".to_owned()))
         });
+        let metrics_listener = match config.server.metrics_port {
+            Some(port) => Some(TcpListener::bind((config.host, port)).await.with_context(
+                || format!("METRICS_PORT: cannot listen on {}:{port}", config.host),
+            )?),
+            None => None,
+        };
+        let limits = Arc::new(RateLimiters::new(config.rate_limits));
+        let lifecycle = Lifecycle::default();
         let state = AppState {
             gateway: Arc::clone(&gateway),
             secure_cookies: config.public_url.scheme() == "https",
+            metrics: metrics.clone(),
+            limits: Arc::clone(&limits),
+            lifecycle: lifecycle.clone(),
+            request_timeout: config.server.request_timeout,
+            api_docs: config.server.api_docs,
+        };
+        let options = RouterOptions {
+            extra_callback,
+            metrics_route: metrics_listener.is_none(),
         };
         Ok(Self {
             listener,
-            router: http::router(state, extra_callback),
+            metrics_listener,
+            router: http::router(state, options),
             gateway,
+            metrics,
+            limits,
+            lifecycle,
+            serve: ServeOptions {
+                header_read_timeout: config.server.header_read_timeout,
+                shutdown_grace: config.server.shutdown_grace,
+                max_connections: config.server.max_connections,
+            },
+            background_refresh: config.background_refresh,
         })
     }
 
@@ -65,24 +106,89 @@ impl Application {
             .unwrap_or_default()
     }
 
+    /// The port of the separate `/metrics` listener, when `METRICS_PORT` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+            .map(|addr| addr.port())
+    }
+
+    /// The app's metrics registry.
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.clone()
+    }
+
     /// The core, for tests that need to reach behind the HTTP API.
     pub fn gateway(&self) -> Arc<Gateway> {
         Arc::clone(&self.gateway)
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves until `shutdown` resolves: then `/ready` answers 503, the listeners close
+    /// (new connections are refused) and in-flight requests get the grace period.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&self.gateway)));
         let relay = tokio::spawn(Arc::clone(&self.gateway).relay_session_events());
-        let result = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let refresher = tokio::spawn(refresh_in_background(
+            Arc::clone(&self.gateway),
+            self.background_refresh,
+        ));
+        let upkeep = tokio::spawn(upkeep(self.metrics.clone(), Arc::clone(&self.limits)));
+        let (stopped, stop) = tokio::sync::watch::channel(false);
+        let lifecycle = self.lifecycle.clone();
+        let signal = async move {
+            shutdown.await;
+            lifecycle.begin_shutdown();
+            let _ = stopped.send(true);
+        };
+        let main = server::serve(self.listener, self.router, &self.serve, signal);
+        match self.metrics_listener {
+            Some(listener) => {
+                let mut stop = stop.clone();
+                let metrics_stop = async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                };
+                let metrics_router = http::metrics_router(self.metrics.clone());
+                tokio::join!(
+                    main,
+                    server::serve(listener, metrics_router, &self.serve, metrics_stop)
+                );
+            }
+            None => main.await,
+        }
+        drop(stop);
         sweeper.abort();
         relay.abort();
-        result
+        refresher.abort();
+        upkeep.abort();
+        Ok(())
+    }
+}
+
+async fn upkeep(metrics: Metrics, limits: Arc<RateLimiters>) {
+    let mut interval = tokio::time::interval(UPKEEP_INTERVAL);
+    loop {
+        interval.tick().await;
+        metrics.run_upkeep();
+        limits.forget_idle();
+    }
+}
+
+/// Runs the background refresh every `settings.interval` (never when it is zero).
+async fn refresh_in_background(gateway: Arc<Gateway>, settings: MaintenanceSettings) {
+    if settings.interval.is_zero() {
+        return;
+    }
+    let mut interval = tokio::time::interval(settings.interval);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(error) = gateway.refresh_due_credentials(&settings).await {
+            tracing::warn!(%error, "background refresh tick failed");
+        }
     }
 }
 
@@ -100,6 +206,15 @@ async fn sweep_sessions(gateway: Arc<Gateway>) {
 
 /// Resolves keys, connects the store (running migrations) and builds the core.
 pub async fn build_gateway(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Gateway> {
+    build_gateway_with_metrics(config, clock, None).await
+}
+
+/// [`build_gateway`], with the providers reporting their calls to `metrics`.
+pub async fn build_gateway_with_metrics(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    metrics: Option<&Metrics>,
+) -> anyhow::Result<Gateway> {
     let secrets = &config.secrets;
     let development = config.environment == Environment::Development;
     let encryption_key = dev_secrets::resolve(
@@ -136,9 +251,11 @@ pub async fn build_gateway(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         .context("DATABASE_URL: cannot open the database")?;
     let mut providers: Vec<Arc<dyn Provider>> = Vec::new();
     if let Some(google) = &config.google {
-        providers.push(Arc::new(
-            Google::new(google.clone()).context("cannot build the HTTP client")?,
-        ));
+        let mut provider = Google::new(google.clone()).context("cannot build the HTTP client")?;
+        if let Some(metrics) = metrics {
+            provider = provider.with_metrics(metrics.clone());
+        }
+        providers.push(Arc::new(provider));
     } else {
         tracing::warn!(
             "GOOGLE_CLIENT_ID is not set: the google provider is disabled (point GOOGLE_* at google-emulator for an offline demo)"

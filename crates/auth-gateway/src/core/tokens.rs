@@ -175,6 +175,7 @@ impl Gateway {
     }
 
     /// Refreshes a credential whose lease we hold (`credential` was read under it).
+    #[allow(clippy::too_many_arguments)] // the request's four parts plus what the lease read
     async fn refresh_leased(
         &self,
         client: &Client,

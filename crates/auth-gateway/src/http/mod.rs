@@ -3,18 +3,28 @@
 
 pub mod error;
 pub mod extract;
+pub mod limits;
+pub mod middleware;
+pub mod openapi;
 pub mod pages;
 pub mod routes;
 
 use crate::core::Gateway;
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, RawQuery, Request, State};
+use crate::monitoring::Metrics;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::get;
+use axum::{Extension, Router};
+use limits::RateLimiters;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
 /// Largest accepted request body (SECURITY.md F3).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -25,30 +35,72 @@ pub struct AppState {
     pub gateway: Arc<Gateway>,
     /// Mark the browser-binding cookie `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    pub metrics: Metrics,
+    pub limits: Arc<RateLimiters>,
+    pub lifecycle: Lifecycle,
+    /// Requests running longer are answered 503.
+    pub request_timeout: Duration,
+    /// Serve the `/docs` page.
+    pub api_docs: bool,
 }
 
-/// The gateway's routes. `extra_callback_path` is the path of a configured redirect
-/// URI that differs from `/auth/callback/{provider}`, served for `provider`.
-pub fn router(state: AppState, extra_callback: Option<(String, String)>) -> Router {
-    let mut router = Router::new()
-        .route("/auth/init", post(routes::auth::init_sign_in))
-        .route("/auth/token", post(routes::auth::issue_token))
-        .route(
-            "/auth/status/{session_id}",
-            get(routes::auth::get_session_status),
-        )
-        .route(
-            "/auth/providers/{user_email}",
-            get(routes::auth::list_user_providers),
-        )
-        .route("/auth/revoke", delete(routes::auth::revoke_credentials))
-        .route(
-            "/auth/callback/{provider}",
-            get(routes::flow::handle_callback),
-        )
-        .route("/connect/{token}", get(routes::flow::open_connect_link))
-        .route("/health", get(routes::health::check_health));
-    if let Some((path, provider)) = extra_callback {
+/// Whether shutdown has begun (then `/ready` answers 503).
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle(Arc<AtomicBool>);
+
+impl Lifecycle {
+    pub fn begin_shutdown(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Which optional routes the router has.
+#[derive(Debug, Clone, Default)]
+pub struct RouterOptions {
+    /// `(path, provider)`: a configured redirect URI path that differs from
+    /// `/auth/callback/{provider}`, served for `provider`.
+    pub extra_callback: Option<(String, String)>,
+    /// Serve `/metrics` here (false when it has its own listener).
+    pub metrics_route: bool,
+}
+
+/// The documented routes, as the router serves them, and the document they make.
+pub fn api_routes(
+    state: &AppState,
+    metrics_route: bool,
+) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let limited = |route: UtoipaMethodRouter<AppState>| {
+        let (schemas, paths, method_router) = route;
+        let layer = axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit);
+        (schemas, paths, method_router.layer(layer))
+    };
+    let mut api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(limited(routes!(routes::auth::init_sign_in)))
+        .routes(limited(routes!(routes::auth::issue_token)))
+        .routes(routes!(routes::auth::get_session_status))
+        .routes(routes!(routes::auth::list_user_providers))
+        .routes(routes!(routes::auth::revoke_credentials))
+        .routes(routes!(routes::flow::handle_callback))
+        .routes(routes!(routes::flow::open_connect_link))
+        .routes(routes!(routes::health::check_health))
+        .routes(routes!(routes::ops::check_ready))
+        .routes(routes!(routes::ops::get_openapi))
+        .routes(routes!(routes::ops::show_docs));
+    if metrics_route {
+        api = api.routes(routes!(routes::ops::render_metrics));
+    }
+    api.split_for_parts()
+}
+
+/// The gateway's routes with every layer: request id, access log, metrics, timeout,
+/// body limit, no-store.
+pub fn router(state: AppState, options: RouterOptions) -> Router {
+    let (mut router, openapi) = api_routes(&state, options.metrics_route);
+    if let Some((path, provider)) = options.extra_callback {
         let provider: Arc<str> = provider.into();
         router = router.route(
             &path,
@@ -66,16 +118,44 @@ pub fn router(state: AppState, extra_callback: Option<(String, String)>) -> Rout
     }
     router
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(openapi::render(&openapi)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Token answers and pages must never be cached (RFC 6749 §5.1).
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track,
+        ))
         .layer(
-            // The access log names the path only: callback queries carry codes and state.
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-            }),
+            // The access log names the route and path only: callback queries carry codes and state.
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::request_span)
+                .on_response(middleware::log_response),
         )
+        .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
+}
+
+/// The router of the separate metrics listener (`METRICS_PORT`).
+pub fn metrics_router(metrics: Metrics) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let metrics = metrics.clone();
+            async move { routes::ops::metrics_response(&metrics) }
+        }),
+    )
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(serde_json::json!({ "detail": "Method Not Allowed" })),
+    )
 }
 
 async fn not_found() -> impl IntoResponse {

@@ -4,13 +4,14 @@
 
 use super::{AuthorizeRequest, Identity, Provider, TokenGrant, UpstreamError};
 use crate::core::scopes::ScopeSet;
+use crate::monitoring::Metrics;
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Upstream calls give up after this long (a refresh must not hang a token request).
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,6 +38,7 @@ pub struct GoogleSettings {
 pub struct Google {
     settings: GoogleSettings,
     http: reqwest::Client,
+    metrics: Option<Metrics>,
 }
 
 impl Google {
@@ -45,7 +47,48 @@ impl Google {
             .timeout(UPSTREAM_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { settings, http })
+        Ok(Self {
+            settings,
+            http,
+            metrics: None,
+        })
+    }
+
+    /// Reports every call's latency and outcome to `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Runs one call to Google, timing it and counting its outcome; `invalid_client`
+    /// (an operator error) is logged loudly.
+    async fn observed<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T, UpstreamError>>,
+    ) -> Result<T, UpstreamError> {
+        let started = Instant::now();
+        let result = call.await;
+        if let Err(UpstreamError::InvalidClient) = &result {
+            tracing::error!(
+                operation,
+                "Google rejected the client credentials (invalid_client): check GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET"
+            );
+        }
+        if let Some(metrics) = &self.metrics {
+            let outcome = match &result {
+                Ok(_) => "ok",
+                Err(UpstreamError::InvalidGrant) => "invalid_grant",
+                Err(UpstreamError::InvalidClient) => "invalid_client",
+                Err(UpstreamError::Unavailable(_)) => "unavailable",
+                Err(UpstreamError::Rejected(_)) => "rejected",
+                Err(UpstreamError::Protocol(_)) => "protocol_error",
+                Err(UpstreamError::Identity(_)) => "identity_error",
+            };
+            metrics.upstream_call("google", operation, outcome, started.elapsed());
+        }
+        result
     }
 
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenGrant, UpstreamError> {
@@ -113,6 +156,11 @@ impl Google {
     }
 
     async fn userinfo(&self, access_token: &SecretString) -> Result<Identity, UpstreamError> {
+        self.observed("userinfo", self.fetch_userinfo(access_token))
+            .await
+    }
+
+    async fn fetch_userinfo(&self, access_token: &SecretString) -> Result<Identity, UpstreamError> {
         let response = self
             .http
             .get(self.settings.userinfo_url.clone())
@@ -185,24 +233,47 @@ impl Provider for Google {
         code: &str,
         verifier: &SecretString,
     ) -> Result<TokenGrant, UpstreamError> {
-        self.token_request(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", self.settings.redirect_uri.as_str()),
-            ("code_verifier", verifier.expose_secret()),
-        ])
+        self.observed(
+            "exchange",
+            self.token_request(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", self.settings.redirect_uri.as_str()),
+                ("code_verifier", verifier.expose_secret()),
+            ]),
+        )
         .await
     }
 
     async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenGrant, UpstreamError> {
-        self.token_request(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose_secret()),
-        ])
+        self.observed(
+            "refresh",
+            self.token_request(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose_secret()),
+            ]),
+        )
         .await
     }
 
     async fn revoke(&self, token: &SecretString) -> Result<(), UpstreamError> {
+        self.observed("revoke", self.post_revoke(token)).await
+    }
+
+    async fn identity(
+        &self,
+        grant: &TokenGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Identity, UpstreamError> {
+        match &grant.id_token {
+            Some(id_token) => self.check_id_token(id_token.expose_secret(), now),
+            None => self.userinfo(&grant.access_token).await,
+        }
+    }
+}
+
+impl Google {
+    async fn post_revoke(&self, token: &SecretString) -> Result<(), UpstreamError> {
         let response = self
             .http
             .post(self.settings.revoke_url.clone())
@@ -216,17 +287,6 @@ impl Provider for Google {
         }
         let bytes = response.bytes().await.map_err(transport_error)?;
         Err(classify_error(status, &bytes))
-    }
-
-    async fn identity(
-        &self,
-        grant: &TokenGrant,
-        now: DateTime<Utc>,
-    ) -> Result<Identity, UpstreamError> {
-        match &grant.id_token {
-            Some(id_token) => self.check_id_token(id_token.expose_secret(), now),
-            None => self.userinfo(&grant.access_token).await,
-        }
     }
 }
 

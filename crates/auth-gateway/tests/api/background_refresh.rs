@@ -123,3 +123,25 @@ async fn one_replica_at_a_time_runs_the_job() {
             .ran
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_gateway_refreshes_in_the_background_on_its_own() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[("BACKGROUND_REFRESH_INTERVAL_SECONDS", "1")],
+    )
+    .await;
+    app.sign_in("auto@example.com").await;
+    // Stale within the 300 s buffer plus the 1 s interval.
+    app.clock.advance(chrono::Duration::seconds(3599 - 290));
+    // Wait for the job's next tick (every second), bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while app.emulator.counters().refreshes == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background refresh within 15 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.emulator.counters().refreshes, 1);
+}

@@ -1,8 +1,14 @@
 //! The JSON API for MCP servers (`/auth/*`): extract, one core call, map the result.
 
+use crate::core::tokens::IssuedToken;
+use crate::core::{CoreError, SignInReason};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiClient, ApiJson, ApiQuery};
+use crate::http::middleware::{record_fields, record_outcome};
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use crate::http::openapi::{ApiKeyErrorBody, ErrorBody, ValidationErrorBody};
+use crate::monitoring::TokenOutcome;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -14,12 +20,25 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use std::time::Duration;
 
-/// `POST /auth/init`.
+/// `POST /auth/init`: start a sign-in; show `auth_url` to the user.
+#[utoipa::path(post, path = "/auth/init", tag = "auth",
+    security(("api_key" = [])),
+    request_body = InitRequest,
+    responses(
+        (status = 200, description = "Sign-in started", body = InitResponse),
+        (status = 400, description = "Unknown provider, invalid email or scope", body = ErrorBody),
+        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 422, description = "Malformed body", body = ValidationErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
 pub async fn init_sign_in(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<InitRequest>,
 ) -> Result<Json<InitResponse>, ApiError> {
+    record_fields(&client.name, &request.user_email, &request.provider);
     let link = state
         .gateway
         .start_sign_in(
@@ -36,13 +55,30 @@ pub async fn init_sign_in(
     }))
 }
 
-/// `POST /auth/token`.
+/// `POST /auth/token`: a valid access token, refreshed first when needed.
+#[utoipa::path(post, path = "/auth/token", tag = "auth",
+    security(("api_key" = [])),
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A valid access token", body = TokenResponse),
+        (status = 400, description = "Unknown provider, invalid email or scope", body = ErrorBody),
+        (status = 401, description = "needs_reauth, refresh_failed or insufficient_scope: sign in again at auth_url", body = ErrorBody),
+        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+        (status = 404, description = "not_authenticated: sign in at auth_url", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 422, description = "Malformed body", body = ValidationErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "provider_unavailable and the stored token expired", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
 pub async fn issue_token(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let token = state
+    record_fields(&client.name, &request.user_email, &request.provider);
+    let result = state
         .gateway
         .token(
             &client,
@@ -50,7 +86,16 @@ pub async fn issue_token(
             &request.user_email,
             request.scopes.as_deref(),
         )
-        .await?;
+        .await;
+    let outcome = token_outcome(&result);
+    record_outcome(outcome.as_str());
+    // Only known providers get past the core, so the label set stays bounded.
+    let provider = match outcome {
+        TokenOutcome::Error => "other",
+        _ => request.provider.as_str(),
+    };
+    state.metrics.token_outcome(provider, outcome);
+    let token = result?;
     Ok(Json(TokenResponse {
         access_token: token.access_token.expose_secret().to_owned(),
         token_type: "Bearer".to_owned(),
@@ -59,15 +104,41 @@ pub async fn issue_token(
     }))
 }
 
+/// What became of a token request, for metrics and the access log.
+fn token_outcome(result: &Result<IssuedToken, CoreError>) -> TokenOutcome {
+    match result {
+        Ok(token) if token.refreshed => TokenOutcome::Refreshed,
+        Ok(_) => TokenOutcome::Served,
+        Err(CoreError::SignInRequired { reason, .. }) => match reason {
+            SignInReason::NotAuthenticated => TokenOutcome::NotAuthenticated,
+            SignInReason::NeedsReauth => TokenOutcome::NeedsReauth,
+            SignInReason::RefreshFailed => TokenOutcome::RefreshFailed,
+            SignInReason::InsufficientScope { .. } => TokenOutcome::InsufficientScope,
+        },
+        Err(CoreError::ProviderUnavailable { .. }) => TokenOutcome::ProviderUnavailable,
+        Err(_) => TokenOutcome::Error,
+    }
+}
+
 /// Query of `GET /auth/status/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     /// Seconds to wait for the session to leave `pending` (extension; capped at 60).
     #[serde(default)]
     wait: Option<f64>,
 }
 
-/// `GET /auth/status/{session_id}`.
+/// `GET /auth/status/{session_id}`: where a sign-in stands; `?wait=` long-polls.
+#[utoipa::path(get, path = "/auth/status/{session_id}", tag = "auth",
+    security(("api_key" = [])),
+    params(("session_id" = String, Path, description = "From /auth/init or a sign-in error"), StatusQuery),
+    responses(
+        (status = 200, description = "The session's status", body = StatusResponse),
+        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+        (status = 404, description = "Unknown session", body = ErrorBody),
+        (status = 422, description = "Malformed wait", body = ValidationErrorBody),
+    ))]
 pub async fn get_session_status(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
@@ -101,7 +172,15 @@ pub async fn get_session_status(
     }))
 }
 
-/// `GET /auth/providers/{user_email}`.
+/// `GET /auth/providers/{user_email}`: the providers a user has signed in to.
+#[utoipa::path(get, path = "/auth/providers/{user_email}", tag = "auth",
+    security(("api_key" = [])),
+    params(("user_email" = String, Path, description = "The user's email address")),
+    responses(
+        (status = 200, description = "The user's grants", body = ProvidersResponse),
+        (status = 400, description = "Invalid email", body = ErrorBody),
+        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+    ))]
 pub async fn list_user_providers(
     State(state): State<AppState>,
     ApiClient(_client): ApiClient,
@@ -123,7 +202,17 @@ pub async fn list_user_providers(
     }))
 }
 
-/// `DELETE /auth/revoke`.
+/// `DELETE /auth/revoke`: delete a grant here and revoke it at the provider.
+#[utoipa::path(delete, path = "/auth/revoke", tag = "auth",
+    security(("api_key" = [])),
+    request_body = RevokeRequest,
+    responses(
+        (status = 200, description = "Deleted (and revoked upstream when the provider answered)", body = RevokeResponse),
+        (status = 400, description = "Unknown provider or invalid email", body = ErrorBody),
+        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+        (status = 404, description = "Nothing stored for this user and provider", body = ErrorBody),
+        (status = 422, description = "Malformed body", body = ValidationErrorBody),
+    ))]
 pub async fn revoke_credentials(
     State(state): State<AppState>,
     ApiClient(_client): ApiClient,

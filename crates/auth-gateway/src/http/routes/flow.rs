@@ -13,7 +13,15 @@ use secrecy::ExposeSecret;
 /// Longest callback query read (SECURITY.md F3).
 const MAX_CALLBACK_QUERY: usize = 4096;
 
-/// `GET /connect/{token}`.
+/// `GET /connect/{token}`: the link a user opens; binds the browser and redirects to
+/// the provider.
+#[utoipa::path(get, path = "/connect/{token}", tag = "sign-in",
+    params(("token" = String, Path, description = "From auth_url")),
+    responses(
+        (status = 302, description = "To the provider's sign-in page; sets the browser-binding cookie"),
+        (status = 404, description = "Unknown or replaced link (HTML page)", body = String, content_type = "text/html"),
+        (status = 410, description = "Expired link (HTML page)", body = String, content_type = "text/html"),
+    ))]
 pub async fn open_connect_link(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -43,7 +51,22 @@ pub async fn open_connect_link(
     }
 }
 
-/// `GET /auth/callback/{provider}`.
+/// `GET /auth/callback/{provider}`: where the provider sends the browser back.
+#[utoipa::path(get, path = "/auth/callback/{provider}", tag = "sign-in",
+    params(
+        ("provider" = String, Path, description = "e.g. google"),
+        ("code" = Option<String>, Query, description = "Authorization code"),
+        ("state" = Option<String>, Query, description = "The flow's state"),
+        ("error" = Option<String>, Query, description = "Set when the user refused"),
+    ),
+    responses(
+        (status = 200, description = "Signed in (HTML page)", body = String, content_type = "text/html"),
+        (status = 400, description = "Malformed, refused, reused or unbound callback (HTML page)", body = String, content_type = "text/html"),
+        (status = 403, description = "Different or unverified account (HTML page)", body = String, content_type = "text/html"),
+        (status = 404, description = "Unknown flow (HTML page)", body = String, content_type = "text/html"),
+        (status = 410, description = "Expired flow (HTML page)", body = String, content_type = "text/html"),
+        (status = 502, description = "The provider refused the code (HTML page)", body = String, content_type = "text/html"),
+    ))]
 pub async fn handle_callback(
     State(state): State<AppState>,
     Path(provider): Path<String>,

@@ -7,6 +7,11 @@ use axum::http::StatusCode;
 use gateway_proto::HealthResponse;
 
 /// `GET /health`: 200 when healthy, 503 when the database does not answer.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses(
+        (status = 200, description = "Healthy", body = HealthResponse),
+        (status = 503, description = "Degraded: the database does not answer", body = HealthResponse),
+    ))]
 pub async fn check_health(State(state): State<AppState>) -> (StatusCode, Json<HealthResponse>) {
     let database_ok = state.gateway.database_ok().await;
     let status = if database_ok {

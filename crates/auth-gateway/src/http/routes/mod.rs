@@ -3,3 +3,4 @@
 pub mod auth;
 pub mod flow;
 pub mod health;
+pub mod ops;

@@ -193,6 +193,8 @@ async fn start_gateway(
         ("GOOGLE_TOKEN_URL", emulator.token_url()),
         ("GOOGLE_REVOKE_URL", emulator.revoke_url()),
         ("GOOGLE_USERINFO_URL", emulator.userinfo_url()),
+        // Tests drive the background refresh themselves, so it never races them.
+        ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))

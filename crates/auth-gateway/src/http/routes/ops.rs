@@ -1,0 +1,140 @@
+//! Operator endpoints: readiness, Prometheus metrics, the OpenAPI document and the
+//! development docs page.
+
+use crate::http::AppState;
+use crate::http::pages::{escape, security_headers};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
+use gateway_proto::ReadyResponse;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `/ready` gives the database this long to answer.
+const READY_DB_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Prometheus' text exposition format.
+const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The OpenAPI document, rendered once when the router is built.
+#[derive(Debug, Clone)]
+pub struct ApiDocument {
+    pub json: Arc<str>,
+    /// `(method, path, summary)` of every operation, for the docs page.
+    pub operations: Arc<[(String, String, String)]>,
+}
+
+/// `GET /ready`: 200 when this replica should get traffic; 503 while the database does
+/// not answer or after shutdown began. Keys are loaded and migrations applied before
+/// the gateway starts serving, so a running gateway always has both.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses(
+        (status = 200, description = "Ready for traffic", body = ReadyResponse),
+        (status = 503, description = "Database unreachable or shutting down", body = ReadyResponse),
+    ))]
+pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
+    let shutting_down = state.lifecycle.is_shutting_down();
+    let database_ok = tokio::time::timeout(READY_DB_TIMEOUT, state.gateway.database_ok())
+        .await
+        .unwrap_or(false);
+    let ready = database_ok && !shutting_down;
+    state.metrics.set_ready(ready);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(ReadyResponse {
+            status: if ready { "ready" } else { "not_ready" }.to_owned(),
+            database: if database_ok {
+                "connected"
+            } else {
+                "unavailable"
+            }
+            .to_owned(),
+            encryption: "loaded".to_owned(),
+            migrations: "current".to_owned(),
+            shutting_down,
+        }),
+    )
+}
+
+/// `GET /metrics`: Prometheus text. Restrict who reaches it (bind `METRICS_PORT` to an
+/// internal interface, or filter at the load balancer).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
+pub async fn render_metrics(State(state): State<AppState>) -> Response {
+    metrics_response(&state.metrics)
+}
+
+/// The `/metrics` answer, shared with the separate metrics listener.
+pub fn metrics_response(metrics: &crate::monitoring::Metrics) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROMETHEUS_CONTENT_TYPE),
+        )],
+        metrics.render(),
+    )
+        .into_response()
+}
+
+/// `GET /openapi.json`: the OpenAPI 3 document of this API.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3 document", body = Object, content_type = "application/json")))]
+pub async fn get_openapi(Extension(document): Extension<ApiDocument>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        document.json.to_string(),
+    )
+        .into_response()
+}
+
+/// `GET /docs`: a plain page listing every operation (development only, no scripts).
+#[utoipa::path(get, path = "/docs", tag = "operations",
+    responses(
+        (status = 200, description = "HTML list of the operations", body = String, content_type = "text/html"),
+        (status = 404, description = "Docs are turned off (production default)"),
+    ))]
+pub async fn show_docs(
+    State(state): State<AppState>,
+    Extension(document): Extension<ApiDocument>,
+) -> Response {
+    if !state.api_docs {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "detail": "Not Found" })),
+        )
+            .into_response();
+    }
+    let rows =
+        document
+            .operations
+            .iter()
+            .fold(String::new(), |mut rows, (method, path, summary)| {
+                let _ = write!(
+                    rows,
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+                    escape(method),
+                    escape(path),
+                    escape(summary)
+                );
+                rows
+            });
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MCP auth gateway API</title>\
+         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td{{padding:.3em .8em;vertical-align:top}}</style></head>\
+         <body><h1>MCP auth gateway API</h1><p>The full schema is at <a href=\"/openapi.json\">/openapi.json</a>.</p>\
+         <table>{rows}</table></body></html>"
+    );
+    let mut response = Html(body).into_response();
+    response.headers_mut().extend(security_headers());
+    response
+}

@@ -1,0 +1,152 @@
+//! Docker cannot run here, so the deployment files are checked for what can be checked:
+//! `.env.example` documents exactly the settings the gateway reads and is a valid
+//! production configuration, and compose passes the gateway only settings it reads.
+
+use auth_gateway::config::{Config, Environment};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+fn repo_file(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn is_variable_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `NAME=value` lines of an env file; with `commented`, also `# NAME=value` examples.
+fn env_lines(text: &str, commented: bool) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let line = match line.strip_prefix('#') {
+                Some(rest) if commented => rest.trim(),
+                Some(_) => return None,
+                None => line,
+            };
+            let (name, value) = line.split_once('=')?;
+            is_variable_name(name).then(|| (name.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// Every variable `Config::load` looks up, over loads that take each branch.
+fn variables_the_config_reads() -> BTreeSet<String> {
+    let read = RefCell::new(BTreeSet::new());
+    let scenarios: &[&[(&str, &str)]] = &[
+        &[],
+        &[("GOOGLE_CLIENT_ID", "id")],
+        &[
+            ("GOOGLE_CLIENT_ID", "id"),
+            ("GOOGLE_CLIENT_SECRET", "secret"),
+        ],
+        &[(
+            "GOOGLE_REDIRECT_URI",
+            "https://gw.example.com/auth/callback/google",
+        )],
+        &[("ENVIRONMENT", "production")],
+    ];
+    for scenario in scenarios {
+        let vars: HashMap<&str, &str> = scenario.iter().copied().collect();
+        let _ = Config::load(&|name| {
+            read.borrow_mut().insert(name.to_owned());
+            vars.get(name).map(|value| (*value).to_owned())
+        });
+    }
+    read.into_inner()
+}
+
+#[test]
+fn env_example_documents_exactly_the_settings_the_gateway_reads() {
+    let documented: BTreeSet<String> = env_lines(&repo_file(".env.example"), true)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let read = variables_the_config_reads();
+    let unknown: Vec<_> = documented.difference(&read).collect();
+    let undocumented: Vec<_> = read.difference(&documented).collect();
+    assert!(unknown.is_empty(), "documented but never read: {unknown:?}");
+    assert!(
+        undocumented.is_empty(),
+        "read but not documented: {undocumented:?}"
+    );
+}
+
+#[test]
+fn env_example_is_a_valid_production_configuration() {
+    let values: HashMap<String, String> = env_lines(&repo_file(".env.example"), false)
+        .into_iter()
+        .collect();
+    let config = Config::load(&|name| values.get(name).cloned())
+        .unwrap_or_else(|error| panic!(".env.example does not load: {error}"));
+    assert_eq!(config.environment, Environment::Production);
+    assert!(config.google.is_some());
+    assert!(!config.server.api_docs);
+}
+
+/// The `environment:` keys of one compose service (a plain two-space-indented file).
+fn compose_environment(compose: &str, service: &str) -> Vec<String> {
+    let mut in_service = false;
+    let mut in_environment = false;
+    let mut names = Vec::new();
+    for line in compose.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let text = line.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        match indent {
+            2 => in_service = text == format!("{service}:"),
+            4 => in_environment = in_service && text == "environment:",
+            6 if in_environment => {
+                if let Some((name, _)) = text.split_once(':') {
+                    names.push(name.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+#[test]
+fn compose_passes_the_gateway_only_settings_it_reads() {
+    let compose = repo_file("docker-compose.yml");
+    let passed = compose_environment(&compose, "auth-gateway");
+    assert!(passed.contains(&"DATABASE_URL".to_owned()), "{passed:?}");
+    let read = variables_the_config_reads();
+    for name in &passed {
+        assert!(
+            read.contains(name),
+            "compose passes {name}, which the gateway ignores"
+        );
+    }
+    for needle in [
+        "postgres:15",
+        "mcp-internal",
+        "healthcheck:",
+        "/ready",
+        "google-ads-mcp",
+        "google-analytics-mcp",
+    ] {
+        assert!(
+            compose.contains(needle),
+            "docker-compose.yml lacks {needle}"
+        );
+    }
+}
+
+#[test]
+fn dockerfile_builds_in_stages_and_runs_as_a_non_root_user() {
+    let dockerfile = repo_file("Dockerfile");
+    assert!(dockerfile.matches("\nFROM ").count() >= 2, "multi-stage");
+    assert!(dockerfile.contains("\nUSER gateway"), "non-root user");
+    assert!(dockerfile.contains("HEALTHCHECK"));
+}
