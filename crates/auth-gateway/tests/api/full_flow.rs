@@ -103,26 +103,12 @@ async fn status_long_poll_returns_when_the_callback_completes(backend: Backend) 
     let app = TestApp::spawn(backend).await;
     let link = app.init("bob@example.com").await;
     let session_id = link["session_id"].as_str().unwrap().to_owned();
-    let long_poll = {
-        let http = app.http.clone();
-        let url = app.url(&format!("/auth/status/{session_id}?wait=30"));
-        tokio::spawn(async move {
-            let started = std::time::Instant::now();
-            let body: Value = http
-                .get(url)
-                .header("X-API-Key", API_KEY)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            (body, started.elapsed())
-        })
-    };
+    let started = std::time::Instant::now();
+    let long_poll = app.long_poll(&app.address, &session_id);
     let (status, _) = app.follow(link["auth_url"].as_str().unwrap()).await;
     assert_eq!(status, 200);
-    let (body, waited) = long_poll.await.unwrap();
+    let (body, answered_at) = long_poll.await.unwrap();
+    let waited = answered_at - started;
     assert_eq!(body["status"], "completed");
     // Woken by the callback, not by the 30 s timeout.
     assert!(waited < std::time::Duration::from_secs(25), "{waited:?}");

@@ -132,22 +132,7 @@ async fn a_long_poll_on_one_replica_returns_when_the_callback_lands_on_another()
     let other = app.replica().await;
     let link = app.init("carol@example.com").await;
     let session_id = link["session_id"].as_str().unwrap().to_owned();
-    let long_poll = {
-        let http = app.http.clone();
-        let url = format!("{other}/auth/status/{session_id}?wait=30");
-        tokio::spawn(async move {
-            let body: Value = http
-                .get(url)
-                .header("X-API-Key", API_KEY)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            (body, std::time::Instant::now())
-        })
-    };
+    let long_poll = app.long_poll(&other, &session_id);
     // The browser's callback is served by the first replica.
     let (status, _) = app.follow(link["auth_url"].as_str().unwrap()).await;
     let completed_at = std::time::Instant::now();

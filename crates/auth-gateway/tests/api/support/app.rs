@@ -137,6 +137,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Starts `GET {base}/auth/status/{session_id}?wait=30` in the background; resolves
+    /// to the answer and the moment it arrived.
+    pub fn long_poll(
+        &self,
+        base: &str,
+        session_id: &str,
+    ) -> tokio::task::JoinHandle<(Value, std::time::Instant)> {
+        let request = self
+            .http
+            .get(format!("{base}/auth/status/{session_id}?wait=30"))
+            .header("X-API-Key", API_KEY);
+        tokio::spawn(async move {
+            let body: Value = request.send().await.unwrap().json().await.unwrap();
+            (body, std::time::Instant::now())
+        })
+    }
+
     /// Follows a sign-in link like a browser and returns the final page.
     pub async fn follow(&self, auth_url: &str) -> (reqwest::StatusCode, String) {
         let response = Self::browser().get(auth_url).send().await.unwrap();
