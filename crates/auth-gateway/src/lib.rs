@@ -1,5 +1,6 @@
 //! The MCP auth gateway as a library: the binary and the tests build the same app.
 
+pub mod cli;
 pub mod config;
 pub mod core;
 pub mod dev_secrets;

@@ -31,6 +31,10 @@ pub enum ErrorCode {
     RateLimited,
     ServiceUnavailable,
     Internal,
+    /// The API key is not allowed this provider (403).
+    ForbiddenProvider,
+    /// The API key is not allowed a requested scope (403).
+    ScopeNotAllowed,
 }
 
 impl ErrorCode {
@@ -51,6 +55,8 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
+            Self::ForbiddenProvider => "forbidden_provider",
+            Self::ScopeNotAllowed => "scope_not_allowed",
         }
     }
 }

@@ -110,6 +110,35 @@ fn key_id(raw_key: &[u8]) -> String {
         })
 }
 
+/// A key of the original Python gateway, for importing its rows: plain Fernet tokens
+/// (no row binding), key derived the same way as ours.
+pub struct LegacyKey(Key);
+
+impl std::fmt::Debug for LegacyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("LegacyKey").field(&self.0.id).finish()
+    }
+}
+
+impl LegacyKey {
+    /// urlsafe-base64(SHA-256(key ‖ salt)), as the original derived it.
+    pub fn derive(secret: &SecretString, salt: Option<&SecretString>) -> Self {
+        Self(Key::derive(secret, salt))
+    }
+
+    /// Decrypts one of the original's Fernet tokens (no TTL, as the original).
+    pub fn decrypt(&self, token: &str) -> Result<SecretString, CryptoError> {
+        let plaintext = Zeroizing::new(
+            self.0
+                .fernet
+                .decrypt(token)
+                .map_err(|_| CryptoError::Tampered)?,
+        );
+        let text = std::str::from_utf8(&plaintext).map_err(|_| CryptoError::Tampered)?;
+        Ok(SecretString::from(text))
+    }
+}
+
 /// The primary key (encrypts) and the rotation keys (decrypt only).
 pub struct KeyRing {
     primary: Key,

@@ -35,6 +35,12 @@ pub enum CoreError {
     InvalidApiKey,
     #[error("unknown provider {0:?}")]
     UnknownProvider(String),
+    /// The client's key is not allowed this provider (SECURITY.md A2, G7).
+    #[error("this API key may not use provider {0:?}")]
+    ForbiddenProvider(String),
+    /// The client's key is not allowed this scope (SECURITY.md A3).
+    #[error("this API key may not ask for scope {0:?}")]
+    ForbiddenScope(String),
     #[error(transparent)]
     InvalidEmail(#[from] InvalidEmail),
     #[error(transparent)]

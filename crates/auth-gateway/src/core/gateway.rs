@@ -1,6 +1,8 @@
 //! `Gateway`: the core's single entry point. It owns the store, the key ring, the
 //! providers and the clock; the HTTP layer makes one call into it per request.
 
+use super::audit::IssueThrottle;
+use super::clients::Access;
 use super::clock::Clock;
 use super::crypto::KeyRing;
 use super::email::Email;
@@ -13,7 +15,6 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
-use subtle::ConstantTimeEq;
 
 /// Whose sign-in may complete a session (G3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,6 +41,8 @@ pub struct GatewaySettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
     pub name: String,
+    /// The providers and scopes the client may reach.
+    pub access: Access,
 }
 
 /// The shared API key from `AUTH_GATEWAY_API_KEY` authenticates as this client.
@@ -52,7 +55,9 @@ pub struct Gateway {
     pub(super) providers: HashMap<String, Arc<dyn Provider>>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) settings: GatewaySettings,
-    api_key_digest: [u8; 32],
+    pub(super) api_key_digest: [u8; 32],
+    /// Throttles "token issued" audit events.
+    pub(super) issue_throttle: IssueThrottle,
     pub(super) events: SessionEvents,
     pub(super) flights: Flights,
     /// Names this process as the owner of refresh leases.
@@ -70,6 +75,7 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
+    /// Builds the core. `api_key` is the shared `AUTH_GATEWAY_API_KEY` (client `default`).
     pub fn new(
         store: Arc<dyn Store>,
         keys: KeyRing,
@@ -88,23 +94,10 @@ impl Gateway {
             clock,
             settings,
             api_key_digest: Sha256::digest(api_key.expose_secret().as_bytes()).into(),
+            issue_throttle: IssueThrottle::default(),
             events: SessionEvents::default(),
             flights: Flights::default(),
             instance_id: uuid::Uuid::new_v4().to_string(),
-        }
-    }
-
-    /// Checks an API key in constant time (compares SHA-256 digests, so neither the
-    /// content nor the length of the configured key leaks through timing).
-    pub fn authenticate(&self, presented: Option<&str>) -> Result<Client, CoreError> {
-        let presented = presented.ok_or(CoreError::InvalidApiKey)?;
-        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        if bool::from(digest.ct_eq(&self.api_key_digest)) {
-            Ok(Client {
-                name: DEFAULT_CLIENT.to_owned(),
-            })
-        } else {
-            Err(CoreError::InvalidApiKey)
         }
     }
 

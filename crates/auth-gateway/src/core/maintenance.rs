@@ -74,9 +74,7 @@ impl Gateway {
                 settings.batch,
             )
             .await?;
-        let client = Client {
-            name: "background-refresh".to_owned(),
-        };
+        let client = Client::unrestricted("background-refresh");
         let mut report = TickReport {
             ran: true,
             ..TickReport::default()

@@ -1,6 +1,8 @@
 //! The core: flows, refresh, identity binding, scopes and the key ring. It gets time
 //! from a `Clock` and knows nothing of HTTP or SQL.
 
+pub mod audit;
+pub mod clients;
 pub mod clock;
 pub mod crypto;
 pub mod email;
@@ -8,6 +10,8 @@ pub mod error;
 pub mod events;
 pub mod flights;
 pub mod gateway;
+pub mod key_rotation;
+pub mod legacy_import;
 pub mod maintenance;
 pub mod random;
 pub mod retry;
@@ -15,5 +19,6 @@ pub mod scopes;
 pub mod sign_in;
 pub mod tokens;
 
+pub use clients::Access;
 pub use error::{CoreError, FlowError, SignInLink, SignInReason};
 pub use gateway::{Client, Gateway, GatewaySettings, IdentityPolicy};

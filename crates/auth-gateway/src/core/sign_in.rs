@@ -100,6 +100,8 @@ impl Gateway {
         let provider = self.provider(provider)?;
         let email = Self::parse_email(user_email)?;
         let requested = checked_scopes(provider.as_ref(), scopes)?;
+        self.check_allowed(client, provider.as_ref(), &email, &requested)
+            .await?;
         let scopes = provider.default_scopes().union(&requested);
         self.open_session(client, provider.as_ref(), &email, &scopes)
             .await
@@ -135,6 +137,14 @@ impl Gateway {
             expires_at: now + self.settings.session_ttl,
         };
         self.store.insert_session(&session).await?;
+        self.audit(
+            &client.name,
+            email.as_str(),
+            provider.name(),
+            "sign_in_started",
+            "ok",
+        )
+        .await;
         // The token is base64url, so it needs no escaping in a path segment.
         let auth_url = format!(
             "{}/connect/{}",
@@ -255,6 +265,14 @@ impl Gateway {
         }
         match self.finish_sign_in(provider, &session, &code, now).await {
             Ok(done) => {
+                self.audit(
+                    &session.client_name,
+                    &session.user_email,
+                    &session.provider,
+                    "sign_in_completed",
+                    "ok",
+                )
+                .await;
                 self.announce_finished(session.id).await;
                 Ok(done)
             }
@@ -363,6 +381,14 @@ impl Gateway {
         self.store
             .fail_session(session.id, failure.code(), self.clock.now())
             .await?;
+        self.audit(
+            &session.client_name,
+            &session.user_email,
+            &session.provider,
+            "sign_in_failed",
+            failure.code(),
+        )
+        .await;
         self.announce_finished(session.id).await;
         Ok(())
     }
@@ -416,7 +442,10 @@ impl Gateway {
             .session(id)
             .await?
             // Another client's session is reported as absent (SECURITY.md A4).
-            .filter(|session| session.client_name == client.name)
+            .filter(|session| {
+                session.client_name == client.name
+                    && client.check_provider(&session.provider).is_ok()
+            })
             .ok_or(CoreError::SessionNotFound)?;
         let now = self.clock.now();
         let status = match session.state {

@@ -64,6 +64,8 @@ impl Gateway {
         let provider = self.provider(provider_name)?;
         let email = Self::parse_email(user_email)?;
         let required = checked_scopes(provider.as_ref(), required_scopes)?;
+        self.check_allowed(client, provider.as_ref(), &email, &required)
+            .await?;
         let credential = self.store.credential(email.as_str(), provider_name).await?;
         let credential = self
             .usable(client, provider.as_ref(), &email, &required, credential)
@@ -82,6 +84,8 @@ impl Gateway {
             .await?
         };
         self.record_use(&credential, now).await;
+        self.audit_issued(client, email.as_str(), provider_name)
+            .await;
         Ok(issued)
     }
 
@@ -216,6 +220,9 @@ impl Gateway {
         match super::retry::with_backoff(|| provider.refresh(&refresh_token)).await {
             Ok(grant) => {
                 let stored = self.save_refreshed(&credential, grant, now).await?;
+                let outcome = if stored.is_some() { "ok" } else { "superseded" };
+                self.audit_refresh(client, email, provider_name, outcome)
+                    .await;
                 match stored {
                     Some(token) => Ok(token),
                     None => {
@@ -240,6 +247,8 @@ impl Gateway {
                     provider = provider_name,
                     "grant rejected by provider; sign-in needed"
                 );
+                self.audit_refresh(client, email, provider_name, "needs_reauth")
+                    .await;
                 Err(self
                     .sign_in_required(
                         client,
@@ -260,6 +269,8 @@ impl Gateway {
                 } else {
                     tracing::warn!(provider = provider_name, %error, "refresh failed");
                 }
+                self.audit_refresh(client, email, provider_name, "provider_error")
+                    .await;
                 if credential.expires_at > now {
                     // Still valid, only inside the refresh buffer: serve it meanwhile.
                     return self.issue(&credential);
@@ -270,6 +281,17 @@ impl Gateway {
                 })
             }
         }
+    }
+
+    async fn audit_refresh(&self, client: &Client, email: &Email, provider: &str, outcome: &str) {
+        self.audit(
+            &client.name,
+            email.as_str(),
+            provider,
+            "token_refreshed",
+            outcome,
+        )
+        .await;
     }
 
     /// Stores refreshed tokens fenced on the version read, so the rotated refresh token
@@ -420,15 +442,23 @@ impl Gateway {
         })
     }
 
-    /// `GET /auth/providers/{user_email}`: the user's active grants.
-    pub async fn grants(&self, user_email: &str) -> Result<(Email, Vec<GrantSummary>), CoreError> {
+    /// `GET /auth/providers/{user_email}`: the user's active grants at the providers the
+    /// client may use.
+    pub async fn grants(
+        &self,
+        client: &Client,
+        user_email: &str,
+    ) -> Result<(Email, Vec<GrantSummary>), CoreError> {
         let email = Self::parse_email(user_email)?;
         let grants = self
             .store
             .credentials_for_user(email.as_str())
             .await?
             .into_iter()
-            .filter(|credential| credential.status == CredentialStatus::Active)
+            .filter(|credential| {
+                credential.status == CredentialStatus::Active
+                    && client.check_provider(&credential.provider).is_ok()
+            })
             .map(|credential| GrantSummary {
                 provider: credential.provider,
                 scopes: credential.scopes,
@@ -443,11 +473,14 @@ impl Gateway {
     /// (G8). A provider failure is logged and reported, the local delete stands.
     pub async fn revoke(
         &self,
+        client: &Client,
         provider_name: &str,
         user_email: &str,
     ) -> Result<RevokeOutcome, CoreError> {
         let provider = self.provider(provider_name)?;
         let email = Self::parse_email(user_email)?;
+        self.check_allowed(client, provider.as_ref(), &email, &ScopeSet::default())
+            .await?;
         let credential = self
             .store
             .delete_credential(email.as_str(), provider_name)
@@ -480,6 +513,19 @@ impl Gateway {
             revoked_upstream,
             "credentials revoked"
         );
+        let outcome = if revoked_upstream {
+            "ok"
+        } else {
+            "upstream_failed"
+        };
+        self.audit(
+            &client.name,
+            email.as_str(),
+            provider_name,
+            "revoked",
+            outcome,
+        )
+        .await;
         Ok(RevokeOutcome { revoked_upstream })
     }
 }

@@ -37,6 +37,16 @@ impl From<CoreError> for ApiError {
                 ErrorCode::UnknownProvider,
                 format!("Unknown provider: {name}"),
             ),
+            CoreError::ForbiddenProvider(name) => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::ForbiddenProvider,
+                format!("This API key may not use provider {name}"),
+            ),
+            CoreError::ForbiddenScope(scope) => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::ScopeNotAllowed,
+                format!("This API key may not ask for scope {scope}"),
+            ),
             CoreError::InvalidEmail(error) => Self::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidEmail,

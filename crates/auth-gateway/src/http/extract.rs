@@ -23,7 +23,7 @@ impl FromRequestParts<AppState> for ApiClient {
             .headers
             .get(API_KEY_HEADER)
             .and_then(|value| value.to_str().ok());
-        Ok(Self(state.gateway.authenticate(presented)?))
+        Ok(Self(state.gateway.authenticate(presented).await?))
     }
 }
 

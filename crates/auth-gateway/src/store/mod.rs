@@ -2,9 +2,18 @@
 //! replicas, SQLite as the embedded default). Chosen once from the URL at startup;
 //! nothing else branches on the backend. Times are passed in from the core's clock.
 
+mod admin;
+pub mod legacy;
 mod postgres;
+mod postgres_admin;
 mod rows;
 mod sqlite;
+mod sqlite_admin;
+
+pub use admin::{
+    AdminStore, AuditEvent, AuditQuery, ClientRecord, ImportedCredential, KeyIdCount, NewClient,
+    SessionVerifier,
+};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -209,9 +218,10 @@ pub struct RefreshedTokens {
     pub scopes: Option<Vec<String>>,
 }
 
-/// Everything the gateway keeps. Implementations must make each method atomic.
+/// Everything the gateway keeps. Implementations must make each method atomic. The
+/// administrative methods (clients, audit, key bookkeeping) are in [`AdminStore`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AdminStore + Send + Sync + 'static {
     /// Checks the database answers.
     async fn ping(&self) -> StoreResult<()>;
 

@@ -29,6 +29,26 @@ macro_rules! credential_columns {
 }
 pub(super) use credential_columns;
 
+/// The columns of `clients`, in `SELECT` lists.
+macro_rules! client_columns {
+    () => {
+        "id, name, key_digest, allowed_providers, allowed_scopes, created_at, revoked_at, \
+         previous_key_digest, previous_key_valid_until"
+    };
+}
+pub(super) use client_columns;
+
+/// Every `(key_id, n)` count of ciphertexts, per column; summed by key id by the caller.
+macro_rules! key_id_union {
+    () => {
+        "SELECT access_key_id AS key_id, COUNT(*) AS n FROM credentials GROUP BY access_key_id \
+         UNION ALL SELECT refresh_key_id, COUNT(*) FROM credentials \
+         WHERE refresh_key_id IS NOT NULL GROUP BY refresh_key_id \
+         UNION ALL SELECT pkce_key_id, COUNT(*) FROM auth_sessions GROUP BY pkce_key_id"
+    };
+}
+pub(super) use key_id_union;
+
 /// The backend-specific column readers.
 pub(super) trait RecordRow: Row {
     fn time(&self, column: &str) -> StoreResult<DateTime<Utc>>;

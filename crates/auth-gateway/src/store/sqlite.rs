@@ -49,11 +49,11 @@ impl SqliteStore {
     }
 }
 
-fn micros(time: DateTime<Utc>) -> i64 {
+pub(super) fn micros(time: DateTime<Utc>) -> i64 {
     time.timestamp_micros()
 }
 
-fn from_micros(value: i64, column: &str) -> StoreResult<DateTime<Utc>> {
+pub(super) fn from_micros(value: i64, column: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(value)
         .ok_or_else(|| StoreError::Corrupt(format!("column {column}: time {value} out of range")))
 }

@@ -1,11 +1,15 @@
 //! The gateway's integration tests: one binary, real databases, real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod admin_cli;
 mod background_refresh;
 mod bad_input;
+mod clients;
 mod deploy_files;
 mod flow_attacks;
 mod full_flow;
+mod key_rotation;
+mod legacy_import;
 mod lifecycle;
 mod operations;
 mod replicas;

@@ -8,8 +8,9 @@
 use crate::support::db::{Backend, TestDatabase};
 use auth_gateway::core::crypto::Sealed;
 use auth_gateway::store::{
-    CredentialRecord, CredentialStatus, NewSession, PgStore, RefreshedTokens, SessionRecord,
-    SessionState, SignInGrant, SqliteStore, Store, StoreError,
+    AuditEvent, AuditQuery, CredentialRecord, CredentialStatus, ImportedCredential, KeyIdCount,
+    NewClient, NewSession, PgStore, RefreshedTokens, SessionRecord, SessionState, SignInGrant,
+    SqliteStore, Store, StoreError,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
@@ -42,6 +43,13 @@ macro_rules! contract_tests {
                 timestamps_round_trip_with_microsecond_precision,
                 a_refresh_lease_has_one_holder_until_it_is_released_or_runs_out,
                 storing_refreshed_tokens_releases_the_lease,
+                a_client_is_found_by_its_current_or_previous_key_digest,
+                a_client_name_is_taken_once_and_revocation_clears_the_previous_key,
+                audit_events_filter_by_user_and_time_and_keep_the_newest,
+                key_id_counts_cover_token_columns_and_session_verifiers,
+                resealing_a_credential_is_fenced_on_the_version_and_keeps_it,
+                resealing_a_session_verifier_is_a_compare_and_swap,
+                importing_a_credential_never_overwrites_an_existing_grant,
             );
             contract_tests!(@database $backend;
                 migrations_are_idempotent_across_connects,
@@ -879,4 +887,283 @@ async fn a_row_that_cannot_be_parsed_is_reported_corrupt(database: &TestDatabase
         matches!(result, Err(StoreError::Corrupt(_))),
         "expected Corrupt, got {result:?}"
     );
+}
+
+fn new_client(name: &str) -> NewClient {
+    NewClient {
+        id: Uuid::new_v4(),
+        name: name.into(),
+        key_digest: digest(),
+        allowed_providers: scopes(&["google"]),
+        allowed_scopes: Some(scopes(&["https://www.googleapis.com/auth/adwords"])),
+        created_at: t0(),
+    }
+}
+
+async fn a_client_is_found_by_its_current_or_previous_key_digest(store: Arc<dyn Store>) {
+    let client = new_client("ads-mcp");
+    assert!(store.insert_client(&client).await.expect("insert"));
+    let found = store
+        .client_by_digest(&client.key_digest)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.name, "ads-mcp");
+    assert_eq!(found.allowed_providers, client.allowed_providers);
+    assert_eq!(found.allowed_scopes, client.allowed_scopes);
+    assert_eq!(found.created_at, t0());
+    let new_digest = digest();
+    assert!(
+        store
+            .rotate_client_key("ads-mcp", &new_digest, at(600))
+            .await
+            .expect("rotate")
+    );
+    let by_old = store
+        .client_by_digest(&client.key_digest)
+        .await
+        .expect("read")
+        .expect("old");
+    assert_eq!(by_old.key_digest, new_digest);
+    assert_eq!(
+        by_old.previous_key_digest.as_deref(),
+        Some(client.key_digest.as_slice())
+    );
+    assert_eq!(by_old.previous_key_valid_until, Some(at(600)));
+    assert!(
+        store
+            .client_by_digest(&new_digest)
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert!(
+        store
+            .client_by_digest(&digest())
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        !store
+            .rotate_client_key("nobody", &digest(), at(1))
+            .await
+            .expect("rotate")
+    );
+}
+
+async fn a_client_name_is_taken_once_and_revocation_clears_the_previous_key(store: Arc<dyn Store>) {
+    assert!(
+        store
+            .insert_client(&new_client("ads-mcp"))
+            .await
+            .expect("insert")
+    );
+    assert!(
+        !store
+            .insert_client(&new_client("ads-mcp"))
+            .await
+            .expect("insert twice")
+    );
+    assert!(
+        store
+            .rotate_client_key("ads-mcp", &digest(), at(600))
+            .await
+            .expect("rotate")
+    );
+    assert!(store.revoke_client("ads-mcp", at(5)).await.expect("revoke"));
+    assert!(
+        !store
+            .revoke_client("ads-mcp", at(6))
+            .await
+            .expect("revoke twice")
+    );
+    let listed = store.clients().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].revoked_at, Some(at(5)));
+    assert_eq!(listed[0].previous_key_digest, None);
+    assert!(
+        !store
+            .rotate_client_key("ads-mcp", &digest(), at(600))
+            .await
+            .expect("rotate")
+    );
+}
+
+async fn audit_events_filter_by_user_and_time_and_keep_the_newest(store: Arc<dyn Store>) {
+    for (second, user) in [(1, ALICE), (2, BOB), (3, ALICE), (4, ALICE)] {
+        let event = AuditEvent {
+            occurred_at: at(second),
+            client_name: Some("ads-mcp".into()),
+            user_email: Some(user.into()),
+            provider: Some(GOOGLE.into()),
+            event: format!("event-{second}"),
+            outcome: "ok".into(),
+            detail: None,
+        };
+        store.insert_audit_event(&event).await.expect("insert");
+    }
+    let query = |user_email: Option<&str>, since, limit| AuditQuery {
+        user_email: user_email.map(Into::into),
+        since,
+        limit,
+    };
+    let names = |events: Vec<AuditEvent>| events.into_iter().map(|e| e.event).collect::<Vec<_>>();
+    let all = store
+        .audit_events(&query(None, None, 10))
+        .await
+        .expect("all");
+    assert_eq!(all[0].occurred_at, at(1));
+    assert_eq!(names(all), ["event-1", "event-2", "event-3", "event-4"]);
+    let alice = store
+        .audit_events(&query(Some(ALICE), Some(at(2)), 10))
+        .await
+        .expect("alice");
+    assert_eq!(names(alice), ["event-3", "event-4"]);
+    let newest = store
+        .audit_events(&query(None, None, 2))
+        .await
+        .expect("newest");
+    assert_eq!(names(newest), ["event-3", "event-4"]);
+}
+
+async fn key_id_counts_cover_token_columns_and_session_verifiers(store: Arc<dyn Store>) {
+    sign_in(
+        &*store,
+        &grant(ALICE, GOOGLE, Some(sealed("refresh"))),
+        at(1),
+    )
+    .await;
+    sign_in(&*store, &grant(BOB, GOOGLE, None), at(1)).await;
+    let counts = store.key_id_counts().await.expect("counts");
+    let count = |key_id: &str, ciphertexts| KeyIdCount {
+        key_id: key_id.into(),
+        ciphertexts,
+    };
+    // Two sessions (one per sign-in), two access tokens, one refresh token.
+    assert_eq!(
+        counts,
+        [
+            count("key-access", 2),
+            count("key-pkce", 2),
+            count("key-refresh", 1)
+        ]
+    );
+}
+
+async fn resealing_a_credential_is_fenced_on_the_version_and_keeps_it(store: Arc<dyn Store>) {
+    let stored = sign_in(
+        &*store,
+        &grant(ALICE, GOOGLE, Some(sealed("refresh"))),
+        at(1),
+    )
+    .await;
+    let todo = store
+        .credentials_not_under("key-new", None, 10)
+        .await
+        .expect("todo");
+    assert_eq!(todo.len(), 1);
+    let (access, refresh) = (sealed("new"), sealed("new"));
+    let stale = store
+        .reseal_credential(ALICE, GOOGLE, stored.version + 1, &access, Some(&refresh))
+        .await
+        .expect("stale");
+    assert!(!stale);
+    assert!(
+        store
+            .reseal_credential(ALICE, GOOGLE, stored.version, &access, Some(&refresh))
+            .await
+            .expect("reseal")
+    );
+    let read = store
+        .credential(ALICE, GOOGLE)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(read.access_token, access);
+    assert_eq!(read.refresh_token, Some(refresh));
+    assert_eq!(
+        read.version, stored.version,
+        "same secrets: the version stays"
+    );
+    assert_eq!(read.updated_at, stored.updated_at);
+    assert!(
+        store
+            .credentials_not_under("key-new", None, 10)
+            .await
+            .expect("done")
+            .is_empty()
+    );
+    let after = store
+        .credentials_not_under("other", Some((ALICE, GOOGLE)), 10)
+        .await
+        .expect("after");
+    assert!(after.is_empty(), "the cursor is exclusive");
+}
+
+async fn resealing_a_session_verifier_is_a_compare_and_swap(store: Arc<dyn Store>) {
+    let session = new_session(ALICE, at(600));
+    store.insert_session(&session).await.expect("insert");
+    let todo = store
+        .sessions_not_under("key-new", None, 10)
+        .await
+        .expect("todo");
+    assert_eq!(todo.len(), 1);
+    assert_eq!(todo[0].pkce_verifier, session.pkce_verifier);
+    let new = sealed("new");
+    assert!(
+        !store
+            .reseal_session_verifier(session.id, &sealed("pkce"), &new)
+            .await
+            .expect("wrong old value")
+    );
+    assert!(
+        store
+            .reseal_session_verifier(session.id, &session.pkce_verifier, &new)
+            .await
+            .expect("swap")
+    );
+    let read = store
+        .session(session.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(read.pkce_verifier, new);
+    assert!(
+        store
+            .sessions_not_under("key-new", None, 10)
+            .await
+            .expect("done")
+            .is_empty()
+    );
+}
+
+async fn importing_a_credential_never_overwrites_an_existing_grant(store: Arc<dyn Store>) {
+    let imported = ImportedCredential {
+        user_email: ALICE.into(),
+        provider: GOOGLE.into(),
+        access_token: sealed("legacy"),
+        refresh_token: Some(sealed("legacy-refresh")),
+        expires_at: at(3600),
+        scopes: scopes(&["openid"]),
+        imported_at: at(1),
+    };
+    assert!(store.import_credential(&imported).await.expect("import"));
+    let read = store
+        .credential(ALICE, GOOGLE)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(read.access_token, imported.access_token);
+    assert_eq!(read.status, CredentialStatus::Active);
+    assert_eq!(read.version, 1);
+    let mut again = imported.clone();
+    again.access_token = sealed("other");
+    assert!(!store.import_credential(&again).await.expect("import again"));
+    let read = store
+        .credential(ALICE, GOOGLE)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(read.access_token, imported.access_token);
 }

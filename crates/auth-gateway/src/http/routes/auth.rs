@@ -183,11 +183,11 @@ pub async fn get_session_status(
     ))]
 pub async fn list_user_providers(
     State(state): State<AppState>,
-    ApiClient(_client): ApiClient,
+    ApiClient(client): ApiClient,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ProvidersResponse>, ApiError> {
     let Path(user_email) = path.map_err(|rejection| path_error(&rejection))?;
-    let (email, grants) = state.gateway.grants(&user_email).await?;
+    let (email, grants) = state.gateway.grants(&client, &user_email).await?;
     Ok(Json(ProvidersResponse {
         user_email: email.to_string(),
         providers: grants
@@ -215,12 +215,12 @@ pub async fn list_user_providers(
     ))]
 pub async fn revoke_credentials(
     State(state): State<AppState>,
-    ApiClient(_client): ApiClient,
+    ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<RevokeRequest>,
 ) -> Result<Json<RevokeResponse>, ApiError> {
     let outcome = state
         .gateway
-        .revoke(&request.provider, &request.user_email)
+        .revoke(&client, &request.provider, &request.user_email)
         .await?;
     let message = if outcome.revoked_upstream {
         format!(

@@ -1,0 +1,121 @@
+//! `auth-gateway clients create|list|revoke|rotate`: per-MCP-server API keys. A new key
+//! is printed once, on creation or rotation; only its digest is kept.
+
+use crate::core::clients::{self, NewKey};
+use crate::store::{ClientRecord, Store};
+use chrono::{DateTime, SecondsFormat, Utc};
+use secrecy::ExposeSecret as _;
+use std::io::Write;
+
+/// The `clients` subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ClientsCommand {
+    /// Create a client and print its key (once).
+    Create {
+        name: String,
+        /// Providers the key may use, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        providers: Vec<String>,
+        /// Scopes the key may ask for beyond the providers' defaults (default: any).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Option<Vec<String>>,
+    },
+    /// List clients (never their keys).
+    List,
+    /// Revoke a client's keys at once.
+    Revoke { name: String },
+    /// Give a client a new key; the old one keeps working for the grace period.
+    Rotate {
+        name: String,
+        /// How long the old key stays valid, e.g. 30m, 24h, 7d.
+        #[arg(long, default_value = "24h", value_parser = super::parse_duration)]
+        grace: chrono::Duration,
+    },
+}
+
+fn print_key(out: &mut dyn Write, key: &NewKey) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "API key (shown only now; configure it in the MCP server as X-API-Key):\n{}",
+        key.key.expose_secret()
+    )
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn status(client: &ClientRecord, now: DateTime<Utc>) -> String {
+    match (client.revoked_at, client.previous_key_valid_until) {
+        (Some(at), _) => format!("revoked {}", time(at)),
+        (None, Some(until)) if until > now => {
+            format!("rotating, old key valid until {}", time(until))
+        }
+        (None, _) => "active".to_owned(),
+    }
+}
+
+/// Runs one `clients` subcommand.
+pub async fn run(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    command: ClientsCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match command {
+        ClientsCommand::Create {
+            name,
+            providers,
+            scopes,
+        } => {
+            let (client, key) =
+                clients::create_client(store, now, &name, providers, scopes).await?;
+            writeln!(
+                out,
+                "Created client {} (providers: {}; scopes: {}).",
+                client.name,
+                client.allowed_providers.join(","),
+                client
+                    .allowed_scopes
+                    .as_ref()
+                    .map_or_else(|| "any".to_owned(), |s| s.join(","))
+            )?;
+            print_key(out, &key)?;
+        }
+        ClientsCommand::List => {
+            writeln!(
+                out,
+                "{:<24} {:<20} {:<30} {:<20} STATUS",
+                "NAME", "PROVIDERS", "SCOPES", "CREATED"
+            )?;
+            for client in store.clients().await? {
+                writeln!(
+                    out,
+                    "{:<24} {:<20} {:<30} {:<20} {}",
+                    client.name,
+                    client.allowed_providers.join(","),
+                    client
+                        .allowed_scopes
+                        .as_ref()
+                        .map_or_else(|| "any".to_owned(), |s| s.join(",")),
+                    time(client.created_at),
+                    status(&client, now)
+                )?;
+            }
+        }
+        ClientsCommand::Revoke { name } => {
+            clients::revoke_client(store, now, &name).await?;
+            writeln!(out, "Revoked client {name}; its keys no longer work.")?;
+        }
+        ClientsCommand::Rotate { name, grace } => {
+            let key = clients::rotate_client(store, now, &name, grace).await?;
+            writeln!(
+                out,
+                "Rotated client {name}; the old key works until {}.",
+                time(now + grace)
+            )?;
+            print_key(out, &key)?;
+        }
+    }
+    Ok(())
+}

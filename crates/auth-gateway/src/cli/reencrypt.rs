@@ -1,0 +1,111 @@
+//! `auth-gateway reencrypt`: moves every stored secret to the primary key while the
+//! gateways serve, with a progress bar on stderr and a summary on stdout.
+
+use crate::core::crypto::KeyRing;
+use crate::core::key_rotation::{self, ReencryptOptions, ReencryptSummary};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::Write;
+
+/// Options of `reencrypt`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Decrypt and count only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Rows per batch.
+    #[arg(long, default_value_t = 500)]
+    pub batch: u32,
+    /// Stop after this many rows (rerun to continue).
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs the sweep and prints the key usage before and after, and the summary. Fails
+/// (exit 1) when a row could not be re-encrypted, after naming every such row.
+pub async fn run(
+    store: &dyn Store,
+    keys: &KeyRing,
+    now: DateTime<Utc>,
+    args: &Args,
+    out: &mut dyn Write,
+) -> anyhow::Result<ReencryptSummary> {
+    let before = key_rotation::key_usage(store, keys).await?;
+    writeln!(out, "primary key id {}", keys.primary_key_id())?;
+    for count in &before.counts {
+        let note = if before.unknown.contains(&count.key_id) {
+            " (no configured key: cannot be decrypted)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  key id {}: {} ciphertexts{note}",
+            count.key_id, count.ciphertexts
+        )?;
+    }
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(
+            Some(before.not_under_primary()),
+            ProgressDrawTarget::stderr(),
+        )
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} ciphertexts {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let options = ReencryptOptions {
+        batch: args.batch,
+        dry_run: args.dry_run,
+        limit: args.limit,
+    };
+    let summary = key_rotation::reencrypt(store, keys, now, options, &|n| bar.inc(n)).await?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64().max(f64::EPSILON);
+    for failure in &summary.failed {
+        writeln!(out, "failed: {}: {}", failure.row, failure.reason)?;
+    }
+    let verb = if args.dry_run {
+        "would re-encrypt"
+    } else {
+        "re-encrypted"
+    };
+    #[allow(clippy::cast_precision_loss)] // a rate for people to read
+    let rate = summary.checked as f64 / elapsed;
+    writeln!(
+        out,
+        "checked {}, {verb} {}, failed {} ({} rewritten concurrently; {rate:.0} rows/s)",
+        summary.checked,
+        summary.reencrypted,
+        summary.failed.len(),
+        summary.rewritten_concurrently,
+    )?;
+    if summary.stopped_early {
+        writeln!(
+            out,
+            "stopped after --limit {}; rerun to continue",
+            summary.checked
+        )?;
+    } else if !args.dry_run {
+        let after = key_rotation::key_usage(store, keys).await?;
+        writeln!(
+            out,
+            "{} ciphertexts remain under other keys",
+            after.not_under_primary()
+        )?;
+    }
+    if !summary.failed.is_empty() {
+        anyhow::bail!(
+            "{} rows could not be re-encrypted; they were left untouched",
+            summary.failed.len()
+        );
+    }
+    Ok(summary)
+}

@@ -1,0 +1,313 @@
+//! API clients (G7, SECURITY.md A1–A3): per-MCP-server keys `gw_<43 base64url chars>`
+//! (32 random bytes), stored only as SHA-256 digests, with provider and scope
+//! allow-lists, revocation, and rotation with a grace period for the old key.
+
+use super::audit::{self, Event};
+use super::email::Email;
+use super::error::CoreError;
+use super::gateway::{Client, DEFAULT_CLIENT, Gateway};
+use super::random;
+use super::scopes::ScopeSet;
+use crate::store::{ClientRecord, NewClient, Store, StoreError};
+use crate::upstream::Provider;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Every client key starts with this, so leaked keys are easy to recognise and scan for.
+pub const KEY_PREFIX: &str = "gw_";
+/// The name the background refresh acts under; no client may take it.
+const RESERVED_NAMES: [&str; 2] = [DEFAULT_CLIENT, "background-refresh"];
+
+/// What a client may reach. `None` means anything the gateway offers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Access {
+    pub providers: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+}
+
+impl Client {
+    /// A client allowed every provider and scope (the shared `AUTH_GATEWAY_API_KEY`).
+    pub fn unrestricted(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            access: Access::default(),
+        }
+    }
+
+    /// Fails with `ForbiddenProvider` unless the client may use `provider`.
+    pub fn check_provider(&self, provider: &str) -> Result<(), CoreError> {
+        match &self.access.providers {
+            Some(allowed) if !allowed.iter().any(|name| name == provider) => Err(
+                CoreError::ForbiddenProvider(provider.chars().take(64).collect()),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Fails with `ForbiddenScope` for the first scope outside the client's allow-list
+    /// that is not one of the provider's defaults (those every sign-in asks for).
+    pub fn check_scopes(&self, requested: &ScopeSet, defaults: &ScopeSet) -> Result<(), CoreError> {
+        let Some(allowed) = &self.access.scopes else {
+            return Ok(());
+        };
+        match requested
+            .iter()
+            .find(|scope| !defaults.contains(scope) && !allowed.iter().any(|a| a == scope))
+        {
+            Some(refused) => Err(CoreError::ForbiddenScope(
+                refused.chars().take(256).collect(),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A newly made client key: shown once, then only its digest exists.
+pub struct NewKey {
+    pub key: SecretString,
+    digest: [u8; 32],
+}
+
+impl NewKey {
+    fn generate() -> Self {
+        let key = SecretString::from(format!("{KEY_PREFIX}{}", random::token().expose_secret()));
+        let digest = digest(key.expose_secret());
+        Self { key, digest }
+    }
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewKey([REDACTED])")
+    }
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Client names are short identifiers, shown in logs and the audit trail.
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !RESERVED_NAMES.contains(&name)
+}
+
+/// Whether a stored client admits `digest` at `now`: not revoked, and the digest is its
+/// key or its previous key within the grace period. Digests compare in constant time.
+fn admits(record: &ClientRecord, digest: &[u8; 32], now: DateTime<Utc>) -> bool {
+    let current = record.key_digest.ct_eq(digest.as_slice());
+    let previous = record
+        .previous_key_digest
+        .as_deref()
+        .map_or(subtle::Choice::from(0), |old| old.ct_eq(digest.as_slice()));
+    let in_grace = record
+        .previous_key_valid_until
+        .is_some_and(|until| until > now);
+    record.revoked_at.is_none() && (bool::from(current) || (bool::from(previous) && in_grace))
+}
+
+impl Gateway {
+    /// Authenticates an `X-API-Key`: the shared environment key (client `default`, all
+    /// providers, compared in constant time) or a client key looked up by its digest.
+    pub async fn authenticate(&self, presented: Option<&str>) -> Result<Client, CoreError> {
+        let presented = presented.ok_or(CoreError::InvalidApiKey)?;
+        let digest = digest(presented);
+        if bool::from(digest.ct_eq(&self.api_key_digest)) {
+            return Ok(Client::unrestricted(DEFAULT_CLIENT));
+        }
+        if !presented.starts_with(KEY_PREFIX) {
+            return Err(CoreError::InvalidApiKey);
+        }
+        // Looking up by digest leaks nothing useful: the digest of a 256-bit random key.
+        let record = self
+            .store
+            .client_by_digest(&digest)
+            .await?
+            .filter(|record| admits(record, &digest, self.clock.now()))
+            .ok_or(CoreError::InvalidApiKey)?;
+        Ok(Client {
+            name: record.name,
+            access: Access {
+                providers: Some(record.allowed_providers),
+                scopes: record.allowed_scopes,
+            },
+        })
+    }
+}
+
+impl Gateway {
+    /// Checks the client may use `provider` and the `requested` scopes; a refusal is
+    /// audited as `access_denied`.
+    pub(super) async fn check_allowed(
+        &self,
+        client: &Client,
+        provider: &dyn Provider,
+        email: &Email,
+        requested: &ScopeSet,
+    ) -> Result<(), CoreError> {
+        let checked = client
+            .check_provider(provider.name())
+            .and_then(|()| client.check_scopes(requested, provider.default_scopes()));
+        if let Err(error) = &checked {
+            let outcome = match error {
+                CoreError::ForbiddenScope(_) => "scope_not_allowed",
+                _ => "forbidden_provider",
+            };
+            self.audit(
+                &client.name,
+                email.as_str(),
+                provider.name(),
+                "access_denied",
+                outcome,
+            )
+            .await;
+        }
+        checked
+    }
+}
+
+/// Why a client command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientAdminError {
+    #[error("client names are 1-64 letters, digits, '-', '_' or '.', and not {RESERVED_NAMES:?}")]
+    InvalidName,
+    #[error("a client must be allowed at least one provider")]
+    NoProviders,
+    #[error("a client named {0:?} already exists")]
+    Exists(String),
+    #[error("no active client named {0:?}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates a client; returns its record and its key (to show once).
+pub async fn create_client(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    name: &str,
+    providers: Vec<String>,
+    scopes: Option<Vec<String>>,
+) -> Result<(ClientRecord, NewKey), ClientAdminError> {
+    if !valid_name(name) {
+        return Err(ClientAdminError::InvalidName);
+    }
+    if providers.is_empty() {
+        return Err(ClientAdminError::NoProviders);
+    }
+    let key = NewKey::generate();
+    let client = NewClient {
+        id: uuid::Uuid::new_v4(),
+        name: name.to_owned(),
+        key_digest: key.digest.to_vec(),
+        allowed_providers: providers,
+        allowed_scopes: scopes,
+        created_at: now,
+    };
+    if !store.insert_client(&client).await? {
+        return Err(ClientAdminError::Exists(name.to_owned()));
+    }
+    audit::record(store, Event::admin(now, name, "client_created")).await;
+    let record = ClientRecord {
+        id: client.id,
+        name: client.name,
+        key_digest: client.key_digest,
+        allowed_providers: client.allowed_providers,
+        allowed_scopes: client.allowed_scopes,
+        created_at: now,
+        revoked_at: None,
+        previous_key_digest: None,
+        previous_key_valid_until: None,
+    };
+    Ok((record, key))
+}
+
+/// Revokes a client: its keys stop working at once (there is no cache).
+pub async fn revoke_client(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    name: &str,
+) -> Result<(), ClientAdminError> {
+    if !store.revoke_client(name, now).await? {
+        return Err(ClientAdminError::NotFound(name.to_owned()));
+    }
+    audit::record(store, Event::admin(now, name, "client_revoked")).await;
+    Ok(())
+}
+
+/// Gives a client a new key; the old one keeps working for `grace`.
+pub async fn rotate_client(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    name: &str,
+    grace: chrono::Duration,
+) -> Result<NewKey, ClientAdminError> {
+    let key = NewKey::generate();
+    if !store
+        .rotate_client_key(name, &key.digest, now + grace)
+        .await?
+    {
+        return Err(ClientAdminError::NotFound(name.to_owned()));
+    }
+    let mut event = Event::admin(now, name, "client_rotated");
+    event.detail = Some(format!("previous key valid for {}s", grace.num_seconds()));
+    audit::record(store, event).await;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(digest: [u8; 32]) -> ClientRecord {
+        ClientRecord {
+            id: uuid::Uuid::nil(),
+            name: "ads".into(),
+            key_digest: digest.to_vec(),
+            allowed_providers: vec!["google".into()],
+            allowed_scopes: None,
+            created_at: DateTime::UNIX_EPOCH,
+            revoked_at: None,
+            previous_key_digest: None,
+            previous_key_valid_until: None,
+        }
+    }
+
+    #[test]
+    fn new_keys_carry_the_prefix_and_32_random_bytes() {
+        let (a, b) = (NewKey::generate(), NewKey::generate());
+        assert!(a.key.expose_secret().starts_with(KEY_PREFIX));
+        assert_eq!(a.key.expose_secret().len(), KEY_PREFIX.len() + 43);
+        assert_ne!(a.key.expose_secret(), b.key.expose_secret());
+        assert_eq!(a.digest, digest(a.key.expose_secret()));
+        assert!(!format!("{a:?}").contains(a.key.expose_secret()));
+    }
+
+    #[test]
+    fn a_previous_key_is_admitted_only_during_its_grace_and_never_after_revocation() {
+        let now = DateTime::UNIX_EPOCH + chrono::Duration::days(1);
+        let (new, old) = (digest("gw_new"), digest("gw_old"));
+        let mut client = record(new);
+        client.previous_key_digest = Some(old.to_vec());
+        client.previous_key_valid_until = Some(now + chrono::Duration::minutes(5));
+        assert!(admits(&client, &new, now));
+        assert!(admits(&client, &old, now));
+        assert!(!admits(&client, &old, now + chrono::Duration::minutes(6)));
+        assert!(!admits(&client, &digest("gw_other"), now));
+        client.revoked_at = Some(now);
+        assert!(!admits(&client, &new, now));
+    }
+
+    #[test]
+    fn reserved_and_odd_names_are_refused() {
+        assert!(valid_name("google-ads-mcp"));
+        assert!(!valid_name("default"));
+        assert!(!valid_name(""));
+        assert!(!valid_name("name with spaces"));
+    }
+}

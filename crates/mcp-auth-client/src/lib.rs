@@ -1,0 +1,103 @@
+//! What an MCP server links to get OAuth access tokens from the auth gateway.
+//!
+//! - [`AuthClient`]: the gateway's HTTP API as typed calls (`get_token`, `init`,
+//!   `status`, `wait_for_sign_in`, `providers`, `revoke`, `is_authenticated`), with
+//!   one pooled HTTP client, timeouts, and an in-memory token cache so a burst of tool
+//!   calls costs one gateway round-trip. Failures are an [`AuthError`] per situation.
+//! - [`RequireAuth`]: the rmcp helper. One call inside a tool returns the token, or
+//!   answers "sign-in required" the best way the MCP client allows:
+//!   - the client declared URL-mode elicitation, protocol 2025-11-25: the user gets an
+//!     `elicitation/create` (`mode: "url"`) with the link; the tool call waits for the
+//!     sign-in (gateway long-poll) and then completes with data;
+//!   - the client declared URL-mode elicitation, protocol 2026-07-28: the tool answers
+//!     `input_required` with a URL-mode elicitation; the client opens the link and
+//!     retries, and the retry waits for the sign-in and completes with data;
+//!   - otherwise: a tool result with `isError: true` whose text gives the link and asks
+//!     the user to retry after signing in; the same text goes out as a log message and,
+//!     when the call asked for progress, as a progress message.
+//!
+//! # Add the gateway to your MCP server in five lines
+//!
+//! Configuration comes from the environment: `AUTH_GATEWAY_URL` (the gateway's base
+//! URL, e.g. `http://auth-gateway:8000`) and `AUTH_GATEWAY_API_KEY` (this server's key).
+//!
+//! ```no_run
+//! use mcp_auth_client::{AuthClient, RequireAuth, ToolCall};
+//! use rmcp::handler::server::wrapper::Parameters;
+//! use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
+//! use rmcp::{ErrorData, tool, tool_router};
+//!
+//! #[derive(Clone)]
+//! struct Ads {
+//!     auth: RequireAuth,
+//! }
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Args {
+//!     /// The signed-in user's email (take it from your MCP authorization in production).
+//!     user_email: String,
+//! }
+//!
+//! #[tool_router(server_handler)]
+//! impl Ads {
+//!     #[tool(description = "List the user's Google Ads accounts")]
+//!     async fn list_accounts(
+//!         &self,
+//!         Parameters(args): Parameters<Args>,
+//!         call: ToolCall,
+//!     ) -> Result<CallToolResponse, ErrorData> {
+//!         let token = match self.auth.token(&call, &args.user_email, &[]).await {
+//!             Ok(token) => token,
+//!             Err(reply) => return Ok(reply), // sign-in link, elicitation, or failure text
+//!         };
+//!         // ... call the Google Ads API with `token.bearer()` ...
+//!         # let _ = token;
+//!         Ok(CallToolResult::success(vec![ContentBlock::text("accounts: ...")]).into())
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = RequireAuth::new(AuthClient::from_env()?, "google");
+//! let server = Ads { auth };
+//! # let _ = server;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Without rmcp, use the client directly:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use mcp_auth_client::{AuthClient, AuthError};
+//! use secrecy::ExposeSecret;
+//!
+//! let client = AuthClient::from_env()?;
+//! match client.get_token("google", "alice@example.com", &[]).await {
+//!     Ok(token) => println!("expires at {}", token.expires_at()),
+//!     Err(AuthError::SignInRequired { auth_url, session_id }) => {
+//!         println!("Open {auth_url} to sign in");
+//!         client.wait_for_sign_in(&session_id, std::time::Duration::from_secs(300)).await?;
+//!     }
+//!     Err(other) => return Err(other.into()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod config;
+mod error;
+mod reply;
+mod token;
+mod tool;
+
+pub use client::AuthClient;
+pub use config::{API_KEY_VAR, AuthClientBuilder, URL_VAR};
+pub use error::{AuthError, ConfigError};
+pub use token::{Clock, SystemClock, Token};
+pub use tool::{RequireAuth, SIGN_IN_INPUT_KEY, ToolCall};
+
+/// Re-exported wire types of the gateway's answers.
+pub use gateway_proto::{
+    InitResponse, ProviderGrant, ProvidersResponse, RevokeResponse, SessionStatus, StatusResponse,
+};

@@ -1,0 +1,71 @@
+//! The token cache: a burst of tool calls costs one gateway round-trip.
+
+use crate::support::proxy::CountingProxy;
+use crate::support::stack::{API_KEY, Stack, client_for, follow};
+use mcp_auth_client::AuthError;
+
+async fn signed_in_stack(email: &str) -> Stack {
+    let stack = Stack::start().await.unwrap();
+    sign_in(&stack, email).await;
+    stack
+}
+
+async fn sign_in(stack: &Stack, email: &str) {
+    let error = stack
+        .client()
+        .get_token("google", email, &[])
+        .await
+        .unwrap_err();
+    let AuthError::SignInRequired { auth_url, .. } = error else {
+        panic!("expected SignInRequired, got {error:?}");
+    };
+    assert_eq!(follow(&auth_url).await.unwrap(), 200);
+}
+
+#[tokio::test]
+async fn a_hundred_sequential_calls_with_a_fresh_token_cost_one_gateway_request() {
+    let stack = signed_in_stack("burst@example.com").await;
+    let proxy = CountingProxy::start(&stack.gateway_url).await;
+    let client = client_for(&proxy.url, API_KEY);
+    let first = client
+        .get_token("google", "burst@example.com", &[])
+        .await
+        .unwrap();
+    for _ in 0..99 {
+        let token = client
+            .get_token("google", "burst@example.com", &[])
+            .await
+            .unwrap();
+        assert_eq!(token.expires_at(), first.expires_at());
+    }
+    assert_eq!(proxy.requests(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_calls_for_one_user_share_one_gateway_request() {
+    let stack = signed_in_stack("storm@example.com").await;
+    let proxy = CountingProxy::start(&stack.gateway_url).await;
+    let client = client_for(&proxy.url, API_KEY);
+    let calls = (0..20).map(|_| client.get_token("google", "storm@example.com", &[]));
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    assert_eq!(proxy.requests(), 1);
+}
+
+#[tokio::test]
+async fn a_token_inside_the_cache_margin_is_fetched_again() {
+    let stack = Stack::start().await.unwrap();
+    // 60 s tokens are within the default 60 s margin: never served from the cache.
+    stack.emulator.set_access_token_lifetime(60);
+    sign_in(&stack, "short@example.com").await;
+    let proxy = CountingProxy::start(&stack.gateway_url).await;
+    let client = client_for(&proxy.url, API_KEY);
+    for _ in 0..3 {
+        client
+            .get_token("google", "short@example.com", &[])
+            .await
+            .unwrap();
+    }
+    assert_eq!(proxy.requests(), 3);
+}

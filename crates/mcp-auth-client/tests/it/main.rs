@@ -1,0 +1,8 @@
+//! Integration tests of `mcp-auth-client` against a real gateway and the Google
+//! emulator: one test binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cache;
+mod mcp;
+mod outcomes;
+mod support;
