@@ -2,10 +2,14 @@
 //! many gateways in one process and read each one's numbers; the `metrics` macros are
 //! pointed at it with `with_local_recorder` around every (synchronous) update.
 
+use crate::store::{PoolStats, StatusCount};
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The statuses a credential can have (the schema's CHECK constraint).
+const KNOWN_STATUSES: [&str; 2] = ["active", "needs_reauth"];
 
 /// Histogram buckets in seconds: from 5 ms (a cached token) to 30 s (a slow provider).
 const LATENCY_BUCKETS: &[f64] = &[
@@ -101,6 +105,19 @@ impl Metrics {
                 "rate_limited_requests_total",
                 "Requests refused with 429, by the limit that refused them (client or ip)."
             );
+            describe_histogram!(
+                "refresh_lock_wait_seconds",
+                metrics::Unit::Seconds,
+                "Time a token request waited for the refresh of its credential, by provider and lock: process (requests in this replica queue on one lock) or lease (a peer replica is refreshing)."
+            );
+            describe_gauge!(
+                "credentials",
+                "Stored credentials by status (active, needs_reauth), counted when /metrics is scraped."
+            );
+            describe_gauge!(
+                "db_pool_connections",
+                "Database pool connections by state: open, idle, max."
+            );
             describe_gauge!(
                 "gateway_ready",
                 "1 while the gateway answers /ready with 200, 0 otherwise."
@@ -166,6 +183,39 @@ impl Metrics {
     /// A request refused by a rate limit (`client` or `ip`).
     pub fn rate_limited(&self, limit: &'static str) {
         self.record(|| counter!("rate_limited_requests_total", "limit" => limit).increment(1));
+    }
+
+    /// Time spent waiting for a credential's refresh `lock` (`process` or `lease`).
+    pub fn refresh_lock_wait(&self, provider: &str, lock: &'static str, waited: Duration) {
+        let labels = [("provider", provider.to_owned()), ("lock", lock.to_owned())];
+        self.record(|| {
+            histogram!("refresh_lock_wait_seconds", &labels).record(waited.as_secs_f64());
+        });
+    }
+
+    /// Credentials per status; the known statuses are always reported (0 when none).
+    pub fn set_credentials(&self, counts: &[StatusCount]) {
+        self.record(|| {
+            for status in KNOWN_STATUSES {
+                let found = counts.iter().find(|count| count.status == status);
+                let credentials = found.map_or(0, |count| count.credentials);
+                #[allow(clippy::cast_precision_loss)] // a gauge; exact below 2^53
+                gauge!("credentials", "status" => status).set(credentials as f64);
+            }
+        });
+    }
+
+    /// The database pool's occupancy.
+    pub fn set_pool(&self, stats: PoolStats) {
+        self.record(|| {
+            for (state, value) in [
+                ("open", stats.open),
+                ("idle", stats.idle),
+                ("max", stats.max),
+            ] {
+                gauge!("db_pool_connections", "state" => state).set(f64::from(value));
+            }
+        });
     }
 
     /// Whether the last readiness check passed.

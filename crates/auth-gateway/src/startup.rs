@@ -56,6 +56,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let metrics = Metrics::new();
         let gateway = Arc::new(build_gateway_with_metrics(config, clock, Some(&metrics)).await?);
+        report_key_usage(&gateway).await;
         let extra_callback = config.google.as_ref().and_then(|google| {
             let path = google.redirect_uri.path();
             (path != "/auth/callback/google").then(|| (path.to_owned(), "google".to_owned()))
@@ -151,7 +152,8 @@ impl Application {
                 let metrics_stop = async move {
                     let _ = stop.wait_for(|stopped| *stopped).await;
                 };
-                let metrics_router = http::metrics_router(self.metrics.clone());
+                let metrics_router =
+                    http::metrics_router(self.metrics.clone(), Arc::clone(&self.gateway));
                 tokio::join!(
                     main,
                     server::serve(listener, metrics_router, &self.serve, metrics_stop)
@@ -266,7 +268,7 @@ pub async fn build_gateway_with_metrics(
         providers = providers.len(),
         "gateway ready"
     );
-    Ok(Gateway::new(
+    let gateway = Gateway::new(
         store,
         keys,
         providers,
@@ -278,7 +280,42 @@ pub async fn build_gateway_with_metrics(
             identity_policy: config.identity_policy,
         },
         &api_key.secret,
-    ))
+    );
+    Ok(match metrics {
+        Some(metrics) => gateway.with_metrics(metrics.clone()),
+        None => gateway,
+    })
+}
+
+/// Logs how many ciphertexts each key id holds, and names the key ids no configured key
+/// opens (readiness stays false until they are added).
+async fn report_key_usage(gateway: &Gateway) {
+    let usage = match gateway.key_usage().await {
+        Ok(usage) => usage,
+        Err(error) => {
+            tracing::warn!(%error, "could not count ciphertexts per encryption key");
+            return;
+        }
+    };
+    for count in &usage.counts {
+        tracing::info!(
+            key_id = %count.key_id,
+            ciphertexts = count.ciphertexts,
+            primary = count.key_id == usage.primary_key_id,
+            "ciphertexts per encryption key"
+        );
+    }
+    if !usage.unknown.is_empty() {
+        tracing::error!(
+            unknown_key_ids = ?usage.unknown,
+            "some stored tokens are encrypted under keys this gateway does not have; add those keys to AUTH_GATEWAY_ROTATION_KEYS. /ready answers 503 until then"
+        );
+    } else if usage.not_under_primary() > 0 {
+        tracing::info!(
+            ciphertexts = usage.not_under_primary(),
+            "ciphertexts not under the primary key: run `auth-gateway reencrypt`"
+        );
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

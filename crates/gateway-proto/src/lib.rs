@@ -171,8 +171,13 @@ pub struct ReadyResponse {
     pub status: String,
     /// `connected` or `unavailable`.
     pub database: String,
-    /// `loaded` once the key ring is built (always, in a running gateway).
+    /// `loaded` when every stored ciphertext's key is configured, `unknown_key_ids`
+    /// when some rows were written under a key this replica does not have.
     pub encryption: String,
+    /// Key ids found in the database that no configured key opens (additive field;
+    /// absent when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_key_ids: Vec<String>,
     /// `current`: migrations run before the gateway starts serving.
     pub migrations: String,
     /// True once shutdown began: the load balancer should stop sending traffic.

@@ -9,6 +9,8 @@ use super::email::Email;
 use super::error::CoreError;
 use super::events::SessionEvents;
 use super::flights::Flights;
+use super::key_rotation::KeyCheck;
+use crate::monitoring::Metrics;
 use crate::store::Store;
 use crate::upstream::Provider;
 use secrecy::{ExposeSecret, SecretString};
@@ -62,6 +64,10 @@ pub struct Gateway {
     pub(super) flights: Flights,
     /// Names this process as the owner of refresh leases.
     pub(super) instance_id: String,
+    /// The last count of ciphertexts per key id, for readiness.
+    pub(super) key_check: KeyCheck,
+    /// Where refresh lock waits are reported, when the app has metrics.
+    pub(super) metrics: Option<Metrics>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -98,6 +104,25 @@ impl Gateway {
             events: SessionEvents::default(),
             flights: Flights::default(),
             instance_id: uuid::Uuid::new_v4().to_string(),
+            key_check: KeyCheck::default(),
+            metrics: None,
+        }
+    }
+
+    /// Reports refresh lock waits to `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Sets the store's gauges (credentials by status, pool occupancy) on `metrics`;
+    /// called when `/metrics` is scraped so they are current without a polling task.
+    pub async fn update_store_gauges(&self, metrics: &Metrics) {
+        metrics.set_pool(self.store.pool_stats());
+        match self.store.credential_status_counts().await {
+            Ok(counts) => metrics.set_credentials(&counts),
+            Err(error) => tracing::warn!(%error, "could not count credentials by status"),
         }
     }
 

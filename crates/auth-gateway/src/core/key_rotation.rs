@@ -57,10 +57,50 @@ pub async fn key_usage(store: &dyn Store, keys: &KeyRing) -> Result<KeyUsage, St
     })
 }
 
+/// How long readiness trusts the last count: counting is a scan, and probes are frequent.
+const KEY_CHECK_MAX_AGE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// The last [`KeyUsage`] and when it was counted.
+#[derive(Debug, Default)]
+pub(super) struct KeyCheck {
+    last: std::sync::Mutex<Option<(DateTime<Utc>, KeyUsage)>>,
+}
+
+impl KeyCheck {
+    fn fresh(&self, now: DateTime<Utc>) -> Option<KeyUsage> {
+        let last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref()
+            .filter(|(counted_at, _)| now - *counted_at < KEY_CHECK_MAX_AGE)
+            .map(|(_, usage)| usage.clone())
+    }
+
+    fn remember(&self, now: DateTime<Utc>, usage: &KeyUsage) {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = Some((now, usage.clone()));
+    }
+}
+
 impl Gateway {
-    /// Key ids in use and the unknown ones, for the startup report and readiness.
+    /// Key ids in use and the unknown ones, counted now, for the startup report.
     pub async fn key_usage(&self) -> Result<KeyUsage, CoreError> {
-        Ok(key_usage(self.store.as_ref(), &self.keys).await?)
+        let usage = key_usage(self.store.as_ref(), &self.keys).await?;
+        self.key_check.remember(self.clock.now(), &usage);
+        Ok(usage)
+    }
+
+    /// Key ids found in the database that no configured key opens, from a count at
+    /// most 30 s old: a replica that cannot decrypt some rows must not take traffic.
+    pub async fn unknown_key_ids(&self) -> Result<Vec<String>, CoreError> {
+        match self.key_check.fresh(self.clock.now()) {
+            Some(usage) => Ok(usage.unknown),
+            None => Ok(self.key_usage().await?.unknown),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use super::error::{CoreError, SignInReason};
 use super::gateway::{Client, Gateway};
 use super::scopes::ScopeSet;
 use super::sign_in::checked_scopes;
+use crate::monitoring::Metrics;
 use crate::store::{CredentialRecord, CredentialStatus, RefreshedTokens};
 use crate::upstream::{Provider, TokenGrant, UpstreamError};
 use chrono::{DateTime, Utc};
@@ -121,7 +122,12 @@ impl Gateway {
         stale_within: chrono::Duration,
     ) -> Result<IssuedToken, CoreError> {
         let provider_name = provider.name();
+        let queued = std::time::Instant::now();
         let _flight = self.flights.lock(email.as_str(), provider_name).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.refresh_lock_wait(provider_name, "process", queued.elapsed());
+        }
+        let mut peer_wait = LockWait::new(self.metrics.as_ref(), provider_name);
         let deadline = tokio::time::Instant::now() + MAX_PEER_WAIT;
         loop {
             let credential = self.store.credential(email.as_str(), provider_name).await?;
@@ -174,6 +180,7 @@ impl Gateway {
                     ),
                 });
             }
+            peer_wait.start();
             tokio::time::sleep(PEER_POLL_INTERVAL).await;
         }
     }
@@ -544,5 +551,35 @@ fn credential_binding<'a>(credential: &'a CredentialRecord, field: &'a str) -> B
         user_email: &credential.user_email,
         provider: &credential.provider,
         field,
+    }
+}
+
+/// Times a wait for a peer replica's refresh lease; reported when dropped, on whichever
+/// path the refresh ends.
+struct LockWait<'a> {
+    metrics: Option<&'a Metrics>,
+    provider: &'a str,
+    started: Option<std::time::Instant>,
+}
+
+impl<'a> LockWait<'a> {
+    fn new(metrics: Option<&'a Metrics>, provider: &'a str) -> Self {
+        Self {
+            metrics,
+            provider,
+            started: None,
+        }
+    }
+
+    fn start(&mut self) {
+        self.started.get_or_insert_with(std::time::Instant::now);
+    }
+}
+
+impl Drop for LockWait<'_> {
+    fn drop(&mut self) {
+        if let (Some(metrics), Some(started)) = (self.metrics, self.started) {
+            metrics.refresh_lock_wait(self.provider, "lease", started.elapsed());
+        }
     }
 }

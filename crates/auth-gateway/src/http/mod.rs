@@ -141,12 +141,13 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
 }
 
 /// The router of the separate metrics listener (`METRICS_PORT`).
-pub fn metrics_router(metrics: Metrics) -> Router {
+pub fn metrics_router(metrics: Metrics, gateway: Arc<Gateway>) -> Router {
     Router::new().route(
         "/metrics",
         get(move || {
             let metrics = metrics.clone();
-            async move { routes::ops::metrics_response(&metrics) }
+            let gateway = Arc::clone(&gateway);
+            async move { routes::ops::metrics_response(&metrics, &gateway).await }
         }),
     )
 }

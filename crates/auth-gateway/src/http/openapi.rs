@@ -25,6 +25,16 @@ pub struct ApiKeyErrorBody {
     pub detail: String,
 }
 
+/// 403 on routes that check the key's allow-list: the original's invalid-key shape, or
+/// `forbidden_provider` / `scope_not_allowed` for a valid key that may not do this.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documentation only
+#[serde(untagged)]
+pub enum ForbiddenBody {
+    InvalidApiKey(ApiKeyErrorBody),
+    NotAllowed(ErrorBody),
+}
+
 /// One problem in a 422 answer (FastAPI's validation shape).
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documentation only
@@ -50,7 +60,13 @@ pub struct ValidationErrorBody {
         description = "Runs OAuth sign-ins for MCP servers, stores the tokens encrypted and hands out valid access tokens. Wire-compatible with the original Python gateway; fields marked extension are additive."
     ),
     modifiers(&ApiKeyScheme),
-    components(schemas(ErrorBody, ApiKeyErrorBody, ValidationErrorBody, ValidationProblem)),
+    components(schemas(
+        ErrorBody,
+        ApiKeyErrorBody,
+        ForbiddenBody,
+        ValidationErrorBody,
+        ValidationProblem
+    )),
     tags(
         (name = "auth", description = "The JSON API for MCP servers (X-API-Key)"),
         (name = "sign-in", description = "Pages a person's browser visits"),

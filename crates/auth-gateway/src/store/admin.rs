@@ -65,6 +65,22 @@ pub struct KeyIdCount {
     pub ciphertexts: u64,
 }
 
+/// How many credentials are in one status (`active`, `needs_reauth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCount {
+    pub status: String,
+    pub credentials: u64,
+}
+
+/// The connection pool's occupancy, for the `db_pool_*` gauges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections (busy and idle).
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// A grant brought over from elsewhere (the original gateway), already sealed.
 #[derive(Debug, Clone)]
 pub struct ImportedCredential {
@@ -115,6 +131,12 @@ pub trait AdminStore: Send + Sync {
 
     /// How many ciphertexts each key id holds, over credentials and sessions, by key id.
     async fn key_id_counts(&self) -> StoreResult<Vec<KeyIdCount>>;
+
+    /// Credentials per status, by status.
+    async fn credential_status_counts(&self) -> StoreResult<Vec<StatusCount>>;
+
+    /// The connection pool's occupancy now.
+    fn pool_stats(&self) -> PoolStats;
 
     /// Credentials with a ciphertext not under `key_id`, after `(user_email, provider)`
     /// `after` in key order, at most `limit`.

@@ -12,7 +12,7 @@ mod sqlite_admin;
 
 pub use admin::{
     AdminStore, AuditEvent, AuditQuery, ClientRecord, ImportedCredential, KeyIdCount, NewClient,
-    SessionVerifier,
+    PoolStats, SessionVerifier, StatusCount,
 };
 
 pub use postgres::PgStore;

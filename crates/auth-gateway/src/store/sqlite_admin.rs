@@ -5,7 +5,7 @@ use super::rows::{self, RecordRow, client_columns, credential_columns, key_id_un
 use super::sqlite::{SqliteStore, micros};
 use super::{
     AdminStore, AuditEvent, AuditQuery, ClientRecord, CredentialRecord, ImportedCredential,
-    KeyIdCount, NewClient, SessionVerifier, StoreResult,
+    KeyIdCount, NewClient, PoolStats, SessionVerifier, StatusCount, StoreResult,
 };
 use crate::core::crypto::Sealed;
 use async_trait::async_trait;
@@ -163,6 +163,33 @@ impl AdminStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn credential_status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+        let found = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM credentials GROUP BY status ORDER BY status",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        found
+            .iter()
+            .map(|row| {
+                Ok(StatusCount {
+                    status: rows::column(row, "status")?,
+                    credentials: u64::try_from(rows::column::<_, i64>(row, "n")?)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        let pool = self.pool();
+        PoolStats {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
     }
 
     async fn credentials_not_under(

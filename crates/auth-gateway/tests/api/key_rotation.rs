@@ -249,6 +249,28 @@ async fn an_unknown_key_id_is_named_and_its_row_left_untouched(backend: Backend)
         vec![lost.primary_key_id().to_owned()],
         "{usage:?}"
     );
+    // Readiness names the key: this replica (its count was just refreshed) and a new
+    // replica started now (which counts at startup) both refuse traffic.
+    let response = reqwest::get(app.url("/ready")).await.unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["encryption"], "unknown_key_ids", "{body}");
+    assert_eq!(
+        body["unknown_key_ids"],
+        serde_json::json!([lost.primary_key_id()])
+    );
+    let replica = app.replica().await;
+    let body: serde_json::Value = reqwest::get(format!("{replica}/ready"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let named = body["unknown_key_ids"].as_array().unwrap();
+    assert!(
+        named.contains(&serde_json::json!(lost.primary_key_id())),
+        "{body}"
+    );
 
     let keys = ring(&[OLD_KEY]);
     let (printed, result) = run_reencrypt(store.as_ref(), &keys, &args(10, None, true)).await;

@@ -3,29 +3,13 @@
 
 use crate::support::app::{API_KEY, TestApp};
 use crate::support::db::Backend;
+use crate::support::metrics::sample;
 use auth_gateway::config::Config;
 use auth_gateway::core::clock::SystemClock;
 use auth_gateway::startup::Application;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-
-/// Sum of the (integer) samples of `name` whose labels include all of `labels`.
-fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> u64 {
-    metrics
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            let (metric, rest) = series.split_once('{').unwrap_or((series, ""));
-            let wanted = metric == name
-                && labels
-                    .iter()
-                    .all(|(key, value)| rest.contains(&format!("{key}=\"{value}\"")));
-            wanted.then(|| value.parse::<u64>().ok()).flatten()
-        })
-        .sum()
-}
 
 async fn metrics_text(app: &TestApp) -> String {
     let response = app.http.get(app.url("/metrics")).send().await.unwrap();
@@ -90,8 +74,31 @@ async fn metrics_count_requests_token_outcomes_and_upstream_calls() {
     };
     assert_eq!(upstream("exchange"), 1, "{metrics}");
     assert_eq!(upstream("refresh"), 1, "{metrics}");
+    // One refresh took the in-process lock; no peer replica held a lease.
+    let lock_waits = |lock| {
+        sample(
+            &metrics,
+            "refresh_lock_wait_seconds_count",
+            &[("provider", "google"), ("lock", lock)],
+        )
+    };
+    assert_eq!(lock_waits("process"), 1, "{metrics}");
+    assert_eq!(lock_waits("lease"), 0, "{metrics}");
+    let credentials = |metrics: &str, status| sample(metrics, "credentials", &[("status", status)]);
+    assert_eq!(credentials(&metrics, "active"), 1, "{metrics}");
+    assert_eq!(credentials(&metrics, "needs_reauth"), 0, "{metrics}");
+    assert!(sample(&metrics, "db_pool_connections", &[("state", "max")]) >= 1);
+    assert!(sample(&metrics, "db_pool_connections", &[("state", "open")]) >= 1);
     // Raw paths (emails, session ids) never become labels.
     assert!(!metrics.contains(email));
+
+    // Google forgets the grant: the credential moves to needs_reauth in the gauge.
+    app.emulator.force_invalid_grant(true);
+    app.expire_tokens();
+    assert_eq!(app.token(email).await.status(), 401);
+    let metrics = metrics_text(&app).await;
+    assert_eq!(credentials(&metrics, "active"), 0, "{metrics}");
+    assert_eq!(credentials(&metrics, "needs_reauth"), 1, "{metrics}");
 }
 
 #[tokio::test]
@@ -301,12 +308,35 @@ async fn the_openapi_document_lists_exactly_the_routes_the_router_serves() {
         .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
         .collect();
     assert_eq!(documented, expected);
-    for schema in ["TokenResponse", "ErrorBody", "ErrorDetail", "ReadyResponse"] {
+    for schema in [
+        "TokenResponse",
+        "ErrorBody",
+        "ErrorDetail",
+        "ReadyResponse",
+        "ForbiddenBody",
+    ] {
         assert!(
             document["components"]["schemas"][schema].is_object(),
             "{schema}"
         );
     }
+    // Routes that check a key's allow-list document both 403 shapes.
+    for (method, path) in [
+        ("post", "/auth/init"),
+        ("post", "/auth/token"),
+        ("delete", "/auth/revoke"),
+    ] {
+        let forbidden = &document["paths"][path][method]["responses"]["403"];
+        let schema = &forbidden["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(
+            schema, "#/components/schemas/ForbiddenBody",
+            "{method} {path}"
+        );
+    }
+    let variants = document["components"]["schemas"]["ForbiddenBody"]["oneOf"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(variants, 2);
 
     // Each documented operation is served: never the router's fallback or a 405.
     for (method, path) in &documented {

@@ -3,6 +3,7 @@
 
 use crate::support::app::{API_KEY, TestApp};
 use crate::support::db::Backend;
+use crate::support::metrics::sample;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -48,6 +49,21 @@ async fn fifty_requests_across_three_replicas_cause_one_refresh() {
         .unzip();
     assert_eq!(app.emulator.counters().refreshes, 1);
     assert!(tokens.iter().all(|token| *token == tokens[0]));
+    // The replicas that lost the lease waited for the winner, and say so in /metrics.
+    let mut lease_waits = 0;
+    for replica in replicas {
+        let text = http.get(format!("{replica}/metrics")).send().await.unwrap();
+        let text = text.text().await.unwrap();
+        lease_waits += sample(
+            &text,
+            "refresh_lock_wait_seconds_count",
+            &[("lock", "lease")],
+        );
+    }
+    assert!(
+        lease_waits >= 1,
+        "no replica reported waiting for the lease"
+    );
     // Reported, not asserted (timing belongs in benchmarks): what waiting costs.
     waits.sort();
     eprintln!(

@@ -7,7 +7,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiClient, ApiJson, ApiQuery};
 use crate::http::middleware::{record_fields, record_outcome};
 #[allow(unused_imports)] // named by the OpenAPI annotations
-use crate::http::openapi::{ApiKeyErrorBody, ErrorBody, ValidationErrorBody};
+use crate::http::openapi::{ApiKeyErrorBody, ErrorBody, ForbiddenBody, ValidationErrorBody};
 use crate::monitoring::TokenOutcome;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
@@ -27,7 +27,7 @@ use std::time::Duration;
     responses(
         (status = 200, description = "Sign-in started", body = InitResponse),
         (status = 400, description = "Unknown provider, invalid email or scope", body = ErrorBody),
-        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+        (status = 403, description = "Invalid API key, or the key may not use this provider (forbidden_provider) or scope (scope_not_allowed)", body = ForbiddenBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 422, description = "Malformed body", body = ValidationErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody,
@@ -63,7 +63,7 @@ pub async fn init_sign_in(
         (status = 200, description = "A valid access token", body = TokenResponse),
         (status = 400, description = "Unknown provider, invalid email or scope", body = ErrorBody),
         (status = 401, description = "needs_reauth, refresh_failed or insufficient_scope: sign in again at auth_url", body = ErrorBody),
-        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+        (status = 403, description = "Invalid API key, or the key may not use this provider (forbidden_provider) or scope (scope_not_allowed)", body = ForbiddenBody),
         (status = 404, description = "not_authenticated: sign in at auth_url", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 422, description = "Malformed body", body = ValidationErrorBody),
@@ -209,7 +209,7 @@ pub async fn list_user_providers(
     responses(
         (status = 200, description = "Deleted (and revoked upstream when the provider answered)", body = RevokeResponse),
         (status = 400, description = "Unknown provider or invalid email", body = ErrorBody),
-        (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
+        (status = 403, description = "Invalid API key, or the key may not use this provider (forbidden_provider) or scope (scope_not_allowed)", body = ForbiddenBody),
         (status = 404, description = "Nothing stored for this user and provider", body = ErrorBody),
         (status = 422, description = "Malformed body", body = ValidationErrorBody),
     ))]

@@ -27,19 +27,30 @@ pub struct ApiDocument {
 }
 
 /// `GET /ready`: 200 when this replica should get traffic; 503 while the database does
-/// not answer or after shutdown began. Keys are loaded and migrations applied before
-/// the gateway starts serving, so a running gateway always has both.
+/// not answer, when some stored ciphertext was written under a key this replica does
+/// not have (named in `unknown_key_ids`), or after shutdown began. Migrations run before
+/// the gateway starts serving, so a running gateway always has them.
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready for traffic", body = ReadyResponse),
-        (status = 503, description = "Database unreachable or shutting down", body = ReadyResponse),
+        (status = 503, description = "Database unreachable, unknown encryption key ids, or shutting down", body = ReadyResponse),
     ))]
 pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
     let shutting_down = state.lifecycle.is_shutting_down();
     let database_ok = tokio::time::timeout(READY_DB_TIMEOUT, state.gateway.database_ok())
         .await
         .unwrap_or(false);
-    let ready = database_ok && !shutting_down;
+    // With the database down the count is unknowable; readiness is false anyway.
+    let unknown_key_ids = if database_ok {
+        tokio::time::timeout(READY_DB_TIMEOUT, state.gateway.unknown_key_ids())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let ready = database_ok && unknown_key_ids.is_empty() && !shutting_down;
     state.metrics.set_ready(ready);
     let status = if ready {
         StatusCode::OK
@@ -56,7 +67,13 @@ pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<Rea
                 "unavailable"
             }
             .to_owned(),
-            encryption: "loaded".to_owned(),
+            encryption: if unknown_key_ids.is_empty() {
+                "loaded"
+            } else {
+                "unknown_key_ids"
+            }
+            .to_owned(),
+            unknown_key_ids,
             migrations: "current".to_owned(),
             shutting_down,
         }),
@@ -68,11 +85,16 @@ pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<Rea
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn render_metrics(State(state): State<AppState>) -> Response {
-    metrics_response(&state.metrics)
+    metrics_response(&state.metrics, &state.gateway).await
 }
 
-/// The `/metrics` answer, shared with the separate metrics listener.
-pub fn metrics_response(metrics: &crate::monitoring::Metrics) -> Response {
+/// The `/metrics` answer, shared with the separate metrics listener. The store's gauges
+/// are read now, so a scrape sees current numbers.
+pub async fn metrics_response(
+    metrics: &crate::monitoring::Metrics,
+    gateway: &crate::core::Gateway,
+) -> Response {
+    gateway.update_store_gauges(metrics).await;
     (
         [(
             header::CONTENT_TYPE,
