@@ -7,6 +7,7 @@
 use super::email::Email;
 use super::error::CoreError;
 use super::gateway::{Client, Gateway};
+use super::refresh::RefreshRequest;
 use super::scopes::ScopeSet;
 use std::time::Duration;
 
@@ -88,10 +89,12 @@ impl Gateway {
             // Idle grants have long-expired access tokens, so they are stale too.
             match self
                 .refresh(
-                    &client,
-                    &provider.clone(),
-                    &email,
-                    &ScopeSet::default(),
+                    &RefreshRequest {
+                        client: &client,
+                        provider,
+                        email: &email,
+                        required: &ScopeSet::default(),
+                    },
                     stale_within,
                 )
                 .await

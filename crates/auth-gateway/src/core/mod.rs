@@ -14,6 +14,7 @@ pub mod key_rotation;
 pub mod legacy_import;
 pub mod maintenance;
 pub mod random;
+mod refresh;
 pub mod retry;
 pub mod scopes;
 pub mod sign_in;

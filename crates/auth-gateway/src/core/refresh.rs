@@ -1,0 +1,298 @@
+//! Refreshing a credential with single flight: one upstream call per expiry however
+//! many requests (and replicas) want it, written fenced on the row's version before any
+//! caller gets the new token; failures classified (G5, G6).
+
+use super::email::Email;
+use super::error::{CoreError, SignInReason};
+use super::gateway::{Client, Gateway};
+use super::scopes::ScopeSet;
+use super::tokens::{IssuedToken, RETRY_AFTER_SECS, credential_binding, is_fresh};
+use crate::monitoring::Metrics;
+use crate::store::{CredentialRecord, RefreshedTokens};
+use crate::upstream::{Provider, TokenGrant, UpstreamError};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// How long a refresher may hold a credential's lease: the upstream timeout plus a
+/// margin. A replica that dies mid-refresh blocks its peers for at most this long.
+const REFRESH_LEASE: chrono::Duration = chrono::Duration::seconds(15);
+/// How often a replica waiting for a peer's refresh re-reads the row.
+const PEER_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+/// Longest a request waits for peers before answering 503 (two leases' worth).
+const MAX_PEER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
+
+/// Who wants which credential refreshed, and what the token must cover.
+#[derive(Clone, Copy)]
+pub(super) struct RefreshRequest<'a> {
+    pub client: &'a Client,
+    pub provider: &'a Arc<dyn Provider>,
+    pub email: &'a Email,
+    pub required: &'a ScopeSet,
+}
+
+impl Gateway {
+    /// Refreshes with single flight at two levels: an in-process lock per credential
+    /// (one database attempt per replica), then the row's lease in the database (one
+    /// upstream refresh across replicas). Whoever waited re-reads the winner's row.
+    pub(super) async fn refresh(
+        &self,
+        request: &RefreshRequest<'_>,
+        stale_within: chrono::Duration,
+    ) -> Result<IssuedToken, CoreError> {
+        let RefreshRequest {
+            client,
+            provider,
+            email,
+            required,
+        } = *request;
+        let provider_name = provider.name();
+        let queued = std::time::Instant::now();
+        let _flight = self.flights.lock(email.as_str(), provider_name).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.refresh_lock_wait(provider_name, "process", queued.elapsed());
+        }
+        let mut peer_wait = LockWait::new(self.metrics.as_ref(), provider_name);
+        let deadline = tokio::time::Instant::now() + MAX_PEER_WAIT;
+        loop {
+            let credential = self.store.credential(email.as_str(), provider_name).await?;
+            let credential = self
+                .usable(client, provider.as_ref(), email, required, credential)
+                .await?;
+            let now = self.clock.now();
+            if is_fresh(&credential, now, stale_within) {
+                return self.issue(&credential);
+            }
+            let leased = self
+                .store
+                .acquire_refresh_lease(
+                    email.as_str(),
+                    provider_name,
+                    &self.instance_id,
+                    now + REFRESH_LEASE,
+                    now,
+                )
+                .await?;
+            if let Some(credential) = leased {
+                let result = self
+                    .refresh_leased(request, credential, now, stale_within)
+                    .await;
+                // Successful writes released it already; this covers every other exit.
+                if let Err(error) = self
+                    .store
+                    .release_refresh_lease(email.as_str(), provider_name, &self.instance_id)
+                    .await
+                {
+                    tracing::warn!(%error, "could not release the refresh lease; it runs out by itself");
+                }
+                return result;
+            }
+            // A peer replica holds the lease: wait for its write, or for the lease to run
+            // out if it died.
+            if tokio::time::Instant::now() >= deadline {
+                return Err(CoreError::ProviderUnavailable {
+                    retry_after_secs: RETRY_AFTER_SECS,
+                    source: UpstreamError::Unavailable(
+                        "timed out waiting for a peer's refresh".into(),
+                    ),
+                });
+            }
+            peer_wait.start();
+            tokio::time::sleep(PEER_POLL_INTERVAL).await;
+        }
+    }
+
+    /// Refreshes a credential whose lease we hold (`credential` was read under it).
+    async fn refresh_leased(
+        &self,
+        request: &RefreshRequest<'_>,
+        credential: CredentialRecord,
+        now: DateTime<Utc>,
+        stale_within: chrono::Duration,
+    ) -> Result<IssuedToken, CoreError> {
+        let RefreshRequest {
+            client,
+            provider,
+            email,
+            required,
+        } = *request;
+        let provider_name = provider.name();
+        let credential = self
+            .usable(client, provider.as_ref(), email, required, Some(credential))
+            .await?;
+        if is_fresh(&credential, now, stale_within) {
+            return self.issue(&credential);
+        }
+        let Some(sealed_refresh) = &credential.refresh_token else {
+            if credential.expires_at > now {
+                return self.issue(&credential);
+            }
+            return Err(self
+                .sign_in_required(
+                    client,
+                    provider.as_ref(),
+                    email,
+                    &credential,
+                    required,
+                    SignInReason::RefreshFailed,
+                )
+                .await);
+        };
+        let refresh_token = self.keys.open(
+            credential_binding(&credential, "refresh_token"),
+            &sealed_refresh.key_id,
+            &sealed_refresh.ciphertext,
+        )?;
+        match super::retry::with_backoff(|| provider.refresh(&refresh_token)).await {
+            Ok(grant) => {
+                let stored = self.save_refreshed(&credential, grant, now).await?;
+                let outcome = if stored.is_some() { "ok" } else { "superseded" };
+                self.audit_refresh(client, email, provider_name, outcome)
+                    .await;
+                match stored {
+                    Some(token) => Ok(token),
+                    None => {
+                        self.reread_and_issue(client, provider.as_ref(), email, required)
+                            .await
+                    }
+                }
+            }
+            Err(UpstreamError::InvalidGrant) => {
+                // A peer may have refreshed (and rotated) in the meantime: re-read first.
+                let current = self.store.credential(email.as_str(), provider_name).await?;
+                if let Some(current) = current.filter(|c| c.version != credential.version) {
+                    let current = self
+                        .usable(client, provider.as_ref(), email, required, Some(current))
+                        .await?;
+                    return self.issue(&current);
+                }
+                self.store
+                    .mark_needs_reauth(email.as_str(), provider_name, credential.version, now)
+                    .await?;
+                tracing::warn!(
+                    provider = provider_name,
+                    "grant rejected by provider; sign-in needed"
+                );
+                self.audit_refresh(client, email, provider_name, "needs_reauth")
+                    .await;
+                Err(self
+                    .sign_in_required(
+                        client,
+                        provider.as_ref(),
+                        email,
+                        &credential,
+                        required,
+                        SignInReason::NeedsReauth,
+                    )
+                    .await)
+            }
+            Err(error) => {
+                if matches!(error, UpstreamError::InvalidClient) {
+                    tracing::error!(
+                        provider = provider_name,
+                        "provider rejected our client credentials: check the client id and secret"
+                    );
+                } else {
+                    tracing::warn!(provider = provider_name, %error, "refresh failed");
+                }
+                self.audit_refresh(client, email, provider_name, "provider_error")
+                    .await;
+                if credential.expires_at > now {
+                    // Still valid, only inside the refresh buffer: serve it meanwhile.
+                    return self.issue(&credential);
+                }
+                Err(CoreError::ProviderUnavailable {
+                    retry_after_secs: RETRY_AFTER_SECS,
+                    source: error,
+                })
+            }
+        }
+    }
+
+    async fn audit_refresh(&self, client: &Client, email: &Email, provider: &str, outcome: &str) {
+        self.audit(
+            &client.name,
+            email.as_str(),
+            provider,
+            "token_refreshed",
+            outcome,
+        )
+        .await;
+    }
+
+    /// Stores refreshed tokens fenced on the version read, so the rotated refresh token
+    /// is persisted before the access token leaves. `None` when a peer wrote first.
+    async fn save_refreshed(
+        &self,
+        credential: &CredentialRecord,
+        grant: TokenGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Option<IssuedToken>, CoreError> {
+        let lifetime = grant
+            .expires_in
+            .and_then(|secs| i64::try_from(secs).ok())
+            .unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
+        let tokens = RefreshedTokens {
+            access_token: self.keys.seal(
+                credential_binding(credential, "access_token"),
+                &grant.access_token,
+            ),
+            refresh_token: grant.refresh_token.as_ref().map(|token| {
+                self.keys
+                    .seal(credential_binding(credential, "refresh_token"), token)
+            }),
+            expires_at: now + chrono::Duration::seconds(lifetime),
+            scopes: grant
+                .scope
+                .as_deref()
+                .map(|scope| ScopeSet::from_space_separated(scope).to_vec()),
+        };
+        let stored = self
+            .store
+            .store_refreshed(
+                &credential.user_email,
+                &credential.provider,
+                credential.version,
+                &tokens,
+                now,
+            )
+            .await?;
+        tracing::info!(provider = %credential.provider, stored = stored.is_some(), "access token refreshed");
+        Ok(stored.map(|record| IssuedToken {
+            access_token: grant.access_token,
+            expires_at: record.expires_at,
+            scopes: record.scopes,
+            refreshed: true,
+        }))
+    }
+}
+
+/// Times a wait for a peer replica's refresh lease; reported when dropped, on whichever
+/// path the refresh ends.
+struct LockWait<'a> {
+    metrics: Option<&'a Metrics>,
+    provider: &'a str,
+    started: Option<std::time::Instant>,
+}
+
+impl<'a> LockWait<'a> {
+    fn new(metrics: Option<&'a Metrics>, provider: &'a str) -> Self {
+        Self {
+            metrics,
+            provider,
+            started: None,
+        }
+    }
+
+    fn start(&mut self) {
+        self.started.get_or_insert_with(std::time::Instant::now);
+    }
+}
+
+impl Drop for LockWait<'_> {
+    fn drop(&mut self) {
+        if let (Some(metrics), Some(started)) = (self.metrics, self.started) {
+            metrics.refresh_lock_wait(self.provider, "lease", started.elapsed());
+        }
+    }
+}
