@@ -5,7 +5,8 @@ use clap::Parser;
 use google_emulator::{AccountOptions, Emulator, EmulatorConfig};
 use tracing_subscriber::EnvFilter;
 
-/// Local stand-in for Google's OAuth 2.0 / `OpenID` Connect endpoints.
+/// Local stand-in for Google's OAuth 2.0 / `OpenID` Connect endpoints and the
+/// Ads and Analytics APIs.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -51,6 +52,9 @@ async fn main() -> anyhow::Result<()> {
     println!("GOOGLE_TOKEN_URL={}", emulator.token_url());
     println!("GOOGLE_REVOKE_URL={}", emulator.revoke_url());
     println!("GOOGLE_USERINFO_URL={}", emulator.userinfo_url());
+    println!("GOOGLE_ADS_API_URL={}", emulator.base_url());
+    println!("GOOGLE_ANALYTICS_DATA_URL={}", emulator.base_url());
+    println!("GOOGLE_ANALYTICS_ADMIN_URL={}", emulator.base_url());
     println!("GOOGLE_CLIENT_ID={}", emulator.client_id());
     println!("GOOGLE_CLIENT_SECRET={}", emulator.client_secret());
     tokio::select! {

@@ -1,12 +1,13 @@
 //! The emulator's in-memory world: accounts, codes, grants and tokens, behind
 //! one mutex that handlers lock briefly and never hold across an `.await`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::apis::{AdsCustomer, GaAccount};
 use crate::ids;
 
 /// A Google account known to the emulator.
@@ -66,6 +67,12 @@ pub struct Counters {
     pub userinfo_calls: u64,
     /// `/token` requests answered with a forced failure.
     pub token_requests_failed: u64,
+    /// Every request to a Google Ads API route, answered or refused.
+    pub ads_requests: u64,
+    /// Every request to an Analytics Data or Admin API route, answered or refused.
+    pub analytics_requests: u64,
+    /// Ads and Analytics requests answered with a forced failure.
+    pub api_requests_failed: u64,
 }
 
 /// PKCE transformation named at authorization time.
@@ -118,6 +125,29 @@ pub(crate) struct Settings {
     pub sign_in_as: Option<String>,
     pub deny_next: bool,
     pub grant_only_scopes: Option<Vec<String>>,
+    pub api: ApiSettings,
+}
+
+/// Knobs of the Ads and Analytics emulation.
+#[derive(Clone, Debug)]
+pub(crate) struct ApiSettings {
+    /// Ads major versions answered with "unsupported version".
+    pub sunset_ads_versions: BTreeSet<u32>,
+    /// Rows per `googleAds:search` page and `searchStream` batch.
+    pub ads_page_size: usize,
+    pub fail_next: u32,
+    pub fail_status: u16,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            sunset_ads_versions: (19..=22).collect(),
+            ads_page_size: 10_000,
+            fail_next: 0,
+            fail_status: 0,
+        }
+    }
 }
 
 /// Everything behind the mutex.
@@ -138,6 +168,10 @@ pub(crate) struct Inner {
     pub consents: HashMap<(String, String), Vec<String>>,
     pub counters: Counters,
     pub revoked: Vec<String>,
+    /// Ads data per email; absent means the sample data.
+    pub ads_customers: HashMap<String, Vec<AdsCustomer>>,
+    /// Analytics data per email; absent means the sample data.
+    pub analytics_accounts: HashMap<String, Vec<GaAccount>>,
     next_seq: u64,
 }
 
@@ -203,6 +237,29 @@ impl Inner {
         self.grants.get(&record.grant_id)
     }
 
+    /// What an API request's bearer token is: live, expired, or unknown
+    /// (revoked tokens are forgotten, so they count as unknown).
+    pub fn classify_access_token(&self, token: &str) -> TokenStatus<'_> {
+        let Some(record) = self.access_tokens.get(token) else {
+            return TokenStatus::Unknown;
+        };
+        match self.grants.get(&record.grant_id) {
+            None => TokenStatus::Unknown,
+            Some(_) if Instant::now() >= record.expires_at => TokenStatus::Expired,
+            Some(grant) => TokenStatus::Live(grant),
+        }
+    }
+
+    /// Takes one forced Ads/Analytics failure if any is pending.
+    pub fn take_forced_api_failure(&mut self) -> Option<u16> {
+        if self.settings.api.fail_next == 0 {
+            return None;
+        }
+        self.settings.api.fail_next -= 1;
+        self.counters.api_requests_failed += 1;
+        Some(self.settings.api.fail_status)
+    }
+
     /// Which grant a live token (access, expired access, or refresh) belongs to.
     pub fn grant_of_token(&self, token: &str) -> Option<u64> {
         self.refresh_tokens
@@ -233,6 +290,14 @@ impl Inner {
         self.counters.token_requests_failed += 1;
         Some(self.settings.fail_status)
     }
+}
+
+/// See [`Inner::classify_access_token`].
+#[derive(Debug)]
+pub(crate) enum TokenStatus<'a> {
+    Live(&'a Grant),
+    Expired,
+    Unknown,
 }
 
 /// Builds an account record, deriving the display name from the email.

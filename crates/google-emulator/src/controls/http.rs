@@ -31,6 +31,7 @@ pub(crate) fn router() -> Router<EmulatorState> {
         .route("/access-token-validity", post(access_token_validity))
         .route("/revoked-tokens", get(revoked_tokens))
         .route("/reset", post(reset))
+        .merge(super::api_http::router())
 }
 
 fn ok() -> Response {

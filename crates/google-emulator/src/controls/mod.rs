@@ -1,6 +1,8 @@
 //! Test controls and inspection on [`EmulatorState`]: the knobs a test turns to
 //! make the emulator misbehave like Google does, and what it can read back.
 
+mod api_http;
+mod apis;
 pub(crate) mod http;
 
 use std::time::Duration;
@@ -140,8 +142,9 @@ impl EmulatorState {
     }
 
     /// Forgets every code, grant, token, consent and counter and resets the
-    /// misbehaviour knobs; accounts, client credentials and the access-token
-    /// lifetime stay.
+    /// misbehaviour knobs (including sunset Ads versions, Ads page size and
+    /// forced API failures); accounts, their Ads and Analytics data, client
+    /// credentials and the access-token lifetime stay.
     pub fn reset(&self) {
         let mut inner = self.lock();
         let lifetime = inner.settings.access_token_lifetime_secs;
