@@ -119,6 +119,11 @@ impl Metrics {
                 "Database pool connections by state: open, idle, max."
             );
             describe_gauge!(
+                "token_cache_enabled",
+                "1 while decrypted tokens are served from memory (the credential change feed is connected)."
+            );
+            describe_gauge!("token_cache_entries", "Tokens held in the in-memory cache.");
+            describe_gauge!(
                 "gateway_ready",
                 "1 while the gateway answers /ready with 200, 0 otherwise."
             );
@@ -215,6 +220,15 @@ impl Metrics {
             ] {
                 gauge!("db_pool_connections", "state" => state).set(f64::from(value));
             }
+        });
+    }
+
+    /// Whether the token cache is on (its change feed connected) and how full it is.
+    pub fn set_token_cache(&self, enabled: bool, entries: usize) {
+        self.record(|| {
+            gauge!("token_cache_enabled").set(if enabled { 1.0 } else { 0.0 });
+            #[allow(clippy::cast_precision_loss)] // a gauge of at most 10 000
+            gauge!("token_cache_entries").set(entries as f64);
         });
     }
 

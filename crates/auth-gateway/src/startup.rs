@@ -133,6 +133,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&self.gateway)));
         let relay = tokio::spawn(Arc::clone(&self.gateway).relay_session_events());
+        let cache_feed = tokio::spawn(Arc::clone(&self.gateway).follow_credential_changes());
         let refresher = tokio::spawn(refresh_in_background(
             Arc::clone(&self.gateway),
             self.background_refresh,
@@ -164,6 +165,7 @@ impl Application {
         drop(stop);
         sweeper.abort();
         relay.abort();
+        cache_feed.abort();
         refresher.abort();
         upkeep.abort();
         Ok(())

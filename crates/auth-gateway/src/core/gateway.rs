@@ -10,6 +10,7 @@ use super::error::CoreError;
 use super::events::SessionEvents;
 use super::flights::Flights;
 use super::key_rotation::KeyCheck;
+use super::token_cache::TokenCache;
 use crate::monitoring::Metrics;
 use crate::store::Store;
 use crate::upstream::Provider;
@@ -68,6 +69,8 @@ pub struct Gateway {
     pub(super) key_check: KeyCheck,
     /// Where refresh lock waits are reported, when the app has metrics.
     pub(super) metrics: Option<Metrics>,
+    /// Decrypted tokens, on while the store's change feed is connected.
+    pub(super) token_cache: TokenCache,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -106,6 +109,7 @@ impl Gateway {
             instance_id: uuid::Uuid::new_v4().to_string(),
             key_check: KeyCheck::default(),
             metrics: None,
+            token_cache: TokenCache::default(),
         }
     }
 
@@ -120,6 +124,7 @@ impl Gateway {
     /// called when `/metrics` is scraped so they are current without a polling task.
     pub async fn update_store_gauges(&self, metrics: &Metrics) {
         metrics.set_pool(self.store.pool_stats());
+        metrics.set_token_cache(self.token_cache_enabled(), self.token_cache_len());
         match self.store.credential_status_counts().await {
             Ok(counts) => metrics.set_credentials(&counts),
             Err(error) => tracing::warn!(%error, "could not count credentials by status"),

@@ -18,6 +18,7 @@ mod refresh;
 pub mod retry;
 pub mod scopes;
 pub mod sign_in;
+pub mod token_cache;
 pub mod tokens;
 
 pub use clients::Access;

@@ -169,6 +169,7 @@ impl Gateway {
                 self.store
                     .mark_needs_reauth(email.as_str(), provider_name, credential.version, now)
                     .await?;
+                self.token_cache.invalidate(provider_name, email.as_str());
                 tracing::warn!(
                     provider = provider_name,
                     "grant rejected by provider; sign-in needed"
@@ -257,6 +258,8 @@ impl Gateway {
                 now,
             )
             .await?;
+        self.token_cache
+            .invalidate(&credential.provider, &credential.user_email);
         tracing::info!(provider = %credential.provider, stored = stored.is_some(), "access token refreshed");
         Ok(stored.map(|record| IssuedToken {
             access_token: grant.access_token,

@@ -348,6 +348,8 @@ impl Gateway {
         self.store
             .complete_sign_in(session.id, &record, now)
             .await?;
+        self.token_cache
+            .invalidate(&record.provider, &record.user_email);
         tracing::info!(session_id = %session.id, provider = %session.provider, "sign-in completed");
         Ok(CompletedSignIn {
             user_email: record.user_email,

@@ -8,6 +8,7 @@ use super::gateway::{Client, Gateway};
 use super::refresh::RefreshRequest;
 use super::scopes::ScopeSet;
 use super::sign_in::checked_scopes;
+use super::token_cache::CachedToken;
 use crate::store::{CredentialRecord, CredentialStatus};
 use crate::upstream::Provider;
 use chrono::{DateTime, Utc};
@@ -58,46 +59,88 @@ impl Gateway {
         let required = checked_scopes(provider.as_ref(), required_scopes)?;
         self.check_allowed(client, provider.as_ref(), &email, &required)
             .await?;
+        let now = self.clock.now();
+        if let Some(cached) = self.token_cache.get(provider_name, email.as_str()) {
+            let fresh = cached.expires_at - now > self.settings.refresh_buffer;
+            if fresh && cached.covers(&required) {
+                if self
+                    .record_use(email.as_str(), provider_name, cached.last_used_at, now)
+                    .await
+                {
+                    // Reload next time: the row's last use moved.
+                    self.token_cache.invalidate(provider_name, email.as_str());
+                }
+                self.audit_issued(client, email.as_str(), provider_name)
+                    .await;
+                return Ok(IssuedToken {
+                    access_token: cached.access_token,
+                    expires_at: cached.expires_at,
+                    scopes: cached.scopes,
+                    refreshed: false,
+                });
+            }
+        }
+        let epoch = self.token_cache.epoch();
         let credential = self.store.credential(email.as_str(), provider_name).await?;
         let credential = self
             .usable(client, provider.as_ref(), &email, &required, credential)
             .await?;
-        let now = self.clock.now();
-        let issued = if is_fresh(&credential, now, self.settings.refresh_buffer) {
-            self.issue(&credential)?
-        } else {
-            let request = RefreshRequest {
-                client,
-                provider,
-                email: &email,
-                required: &required,
+        if is_fresh(&credential, now, self.settings.refresh_buffer) {
+            let issued = self.issue(&credential)?;
+            let recorded = self
+                .record_use(email.as_str(), provider_name, credential.last_used_at, now)
+                .await;
+            let cached = CachedToken {
+                access_token: issued.access_token.clone(),
+                expires_at: issued.expires_at,
+                scopes: issued.scopes.clone(),
+                last_used_at: if recorded {
+                    Some(now)
+                } else {
+                    credential.last_used_at
+                },
             };
-            self.refresh(&request, self.settings.refresh_buffer).await?
+            self.token_cache
+                .insert(epoch, provider_name, email.as_str(), cached);
+            self.audit_issued(client, email.as_str(), provider_name)
+                .await;
+            return Ok(issued);
+        }
+        let request = RefreshRequest {
+            client,
+            provider,
+            email: &email,
+            required: &required,
         };
-        self.record_use(&credential, now).await;
+        let issued = self.refresh(&request, self.settings.refresh_buffer).await?;
+        self.record_use(email.as_str(), provider_name, credential.last_used_at, now)
+            .await;
         self.audit_issued(client, email.as_str(), provider_name)
             .await;
         Ok(issued)
     }
 
     /// Notes that the grant is in use (for the background refresh), at most hourly.
-    async fn record_use(&self, credential: &CredentialRecord, now: DateTime<Utc>) {
+    /// True when it was due (and written, or tried).
+    async fn record_use(
+        &self,
+        user_email: &str,
+        provider: &str,
+        last_used_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> bool {
         let unless_since = now - USE_RECORD_INTERVAL;
-        if credential.last_used_at.is_some_and(|at| at >= unless_since) {
-            return;
+        if last_used_at.is_some_and(|at| at >= unless_since) {
+            return false;
         }
         if let Err(error) = self
             .store
-            .record_credential_use(
-                &credential.user_email,
-                &credential.provider,
-                now,
-                unless_since,
-            )
+            .record_credential_use(user_email, provider, now, unless_since)
             .await
         {
             tracing::warn!(%error, "could not record that a grant was used");
         }
+        true
     }
 
     pub(super) async fn reread_and_issue(
@@ -246,6 +289,7 @@ impl Gateway {
             .delete_credential(email.as_str(), provider_name)
             .await?
             .ok_or(CoreError::CredentialNotFound)?;
+        self.token_cache.invalidate(provider_name, email.as_str());
         // Revoking the refresh token ends the whole grant; the access token is the fallback.
         let (field, sealed) = match &credential.refresh_token {
             Some(sealed) => ("refresh_token", sealed),

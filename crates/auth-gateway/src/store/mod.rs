@@ -267,6 +267,11 @@ pub trait Store: AdminStore + Send + Sync + 'static {
     /// backend serves one process only.
     async fn session_finished_events(&self) -> StoreResult<Option<BoxStream<'static, Uuid>>>;
 
+    /// Changes to credential rows made by any process, for replicas that cache tokens;
+    /// `None` when the backend cannot tell (then nothing may be cached).
+    async fn credential_changes(&self)
+    -> StoreResult<Option<BoxStream<'static, CredentialChange>>>;
+
     /// Deletes sessions that expired before `before`; returns how many.
     async fn delete_sessions_expired_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
@@ -364,6 +369,22 @@ pub trait Store: AdminStore + Send + Sync + 'static {
 
 /// The PostgreSQL channel that carries finished session ids.
 pub const SESSION_FINISHED_CHANNEL: &str = "auth_gateway_session_finished";
+/// The channel the `credentials_changed` trigger notifies (migration 0004).
+pub const CREDENTIAL_CHANGED_CHANNEL: &str = "auth_gateway_credential_changed";
+
+/// One event of [`Store::credential_changes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialChange {
+    /// The feed is connected: from now on no change goes unannounced.
+    Listening,
+    /// The row of this user and provider was inserted, updated or deleted.
+    Changed {
+        provider: String,
+        user_email: String,
+    },
+    /// The feed was cut: changes may have been missed. The stream ends after this.
+    Lost,
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]

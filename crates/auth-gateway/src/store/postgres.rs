@@ -374,6 +374,41 @@ impl Store for PgStore {
         Ok(Some(ids.boxed()))
     }
 
+    async fn credential_changes(
+        &self,
+    ) -> StoreResult<Option<BoxStream<'static, super::CredentialChange>>> {
+        use super::CredentialChange;
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(super::CREDENTIAL_CHANGED_CHANNEL).await?;
+        // `try_recv` reports a lost connection (where `recv` would silently reconnect
+        // and drop what was sent meanwhile); the stream ends there so the caller can
+        // forget everything it cached and listen again.
+        let changes = futures::stream::unfold(Some(listener), |listener| async move {
+            let mut listener = listener?;
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        let Some((provider, user_email)) = notification.payload().split_once('\n')
+                        else {
+                            continue;
+                        };
+                        let change = CredentialChange::Changed {
+                            provider: provider.to_owned(),
+                            user_email: user_email.to_owned(),
+                        };
+                        return Some((change, Some(listener)));
+                    }
+                    Ok(None) | Err(_) => return Some((CredentialChange::Lost, None)),
+                }
+            }
+        });
+        Ok(Some(
+            futures::stream::once(async { CredentialChange::Listening })
+                .chain(changes)
+                .boxed(),
+        ))
+    }
+
     async fn record_credential_use(
         &self,
         user_email: &str,

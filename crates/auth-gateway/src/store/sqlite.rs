@@ -380,6 +380,13 @@ impl Store for SqliteStore {
         Ok(None)
     }
 
+    /// Another process (the admin CLI) may write the file unannounced, so no feed.
+    async fn credential_changes(
+        &self,
+    ) -> StoreResult<Option<BoxStream<'static, super::CredentialChange>>> {
+        Ok(None)
+    }
+
     async fn record_credential_use(
         &self,
         user_email: &str,

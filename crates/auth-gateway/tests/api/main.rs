@@ -16,4 +16,5 @@ mod replicas;
 mod secrets_at_rest;
 mod store_contract;
 mod support;
+mod token_cache;
 mod token_refresh;

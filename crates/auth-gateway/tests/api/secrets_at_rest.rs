@@ -327,6 +327,7 @@ async fn swap_ciphertexts(app: &TestApp, a: &str, b: &str) {
             .rows_affected(),
         };
         assert_eq!(affected, 1);
+        app.wait_for_cache_drop(email).await;
     }
     sql.close().await;
 }
@@ -391,6 +392,7 @@ async fn a_refresh_token_moved_into_the_access_token_column_is_never_served(back
         .await;
     sql.close().await;
     assert_eq!(moved, 1);
+    app.wait_for_cache_drop(carol).await;
     let response = app.token(carol).await;
     assert_eq!(response.status(), 500);
     let text = response.text().await.unwrap();

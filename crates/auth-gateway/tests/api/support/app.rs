@@ -178,6 +178,16 @@ impl TestApp {
         self.clock.now()
     }
 
+    /// Waits until the gateway dropped `email`'s cached token: a change made in SQL
+    /// behind its back reaches it as a notification, a moment later.
+    pub async fn wait_for_cache_drop(&self, email: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.gateway.token_cached("google", email) {
+            assert!(std::time::Instant::now() < deadline, "token still cached");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Moves the gateway's clock past the access token's expiry.
     pub fn expire_tokens(&self) {
         self.clock.advance(chrono::Duration::hours(2));

@@ -22,7 +22,7 @@ pub struct GatewayProcess {
     lines: mpsc::UnboundedReceiver<String>,
     /// Every stdout line read so far.
     pub seen: Vec<String>,
-    _db: TestDatabase,
+    _db: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -30,6 +30,16 @@ impl GatewayProcess {
     /// Starts the binary on a fresh SQLite database with `LOG_FORMAT=json` plus `env`.
     pub async fn start(env: &[(&str, &str)]) -> Self {
         let db = TestDatabase::create(Backend::Sqlite).await;
+        let url = db.url.clone();
+        Self::spawn(&url, Some(db), env).await
+    }
+
+    /// Starts the binary on an existing database (shared with other gateways).
+    pub async fn start_on(database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::spawn(database_url, None, env).await
+    }
+
+    async fn spawn(database_url: &str, db: Option<TestDatabase>, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_auth-gateway"));
         command
@@ -39,7 +49,7 @@ impl GatewayProcess {
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")
             .env("LOG_LEVEL", "info,tower_http=debug")
-            .env("DATABASE_URL", &db.url)
+            .env("DATABASE_URL", database_url)
             .env("AUTH_GATEWAY_DATA_DIR", dir.path())
             .env("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY)
             .env("AUTH_GATEWAY_API_KEY", API_KEY)
