@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image for the workspace's binaries: the gateway now, the MCP servers
-# (google-ads-mcp, google-analytics-mcp) once their crates exist. Run another binary by
-# overriding the command, e.g. `command: ["google-ads-mcp"]`.
+# One image for the workspace's binaries: the gateway, the MCP servers (google-ads-mcp,
+# google-analytics-mcp) and google-emulator. Run another binary by overriding the
+# command, e.g. `command: ["google-ads-mcp", "--transport", "http"]`.
 
 # --- build -------------------------------------------------------------------------
 FROM rust:1.95-slim-bookworm AS build

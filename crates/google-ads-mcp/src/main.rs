@@ -1,0 +1,26 @@
+//! `google-ads-mcp`: parse the command line, load the configuration, serve.
+
+use clap::Parser;
+use google_ads_mcp::AdsServer;
+use google_mcp_common::transport::{self, TransportArgs};
+
+// The help text is the `about` below (a doc comment would be checked as rustdoc).
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "MCP server for the Google Ads API. Google sign-in goes through the auth gateway \
+             (AUTH_GATEWAY_URL, AUTH_GATEWAY_API_KEY); see the README for every variable."
+)]
+struct Cli {
+    #[command(flatten)]
+    transport: TransportArgs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    transport::init_tracing();
+    let server = AdsServer::from_env()?;
+    transport::serve(move || server.clone(), &cli.transport).await?;
+    Ok(())
+}

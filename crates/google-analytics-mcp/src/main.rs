@@ -1,0 +1,43 @@
+//! `google-analytics-mcp`: parse the command line, read the environment, serve MCP
+//! over stdio or streamable HTTP.
+
+use anyhow::Context as _;
+use clap::Parser;
+use google_analytics_mcp::config::Config;
+use google_analytics_mcp::{AnalyticsServer, build};
+use google_mcp_common::transport::{self, TransportArgs};
+use mcp_auth_client::AuthClient;
+
+/// The command line; everything else comes from the environment (see `--help`).
+#[derive(Debug, Parser)]
+#[command(version, about = ABOUT, after_help = ENVIRONMENT)]
+struct Cli {
+    #[command(flatten)]
+    transport: TransportArgs,
+}
+
+const ABOUT: &str = "Google Analytics 4 MCP server; Google sign-in goes through the auth gateway";
+
+const ENVIRONMENT: &str = "\
+Environment:
+  AUTH_GATEWAY_URL            the auth gateway's base URL (required)
+  AUTH_GATEWAY_API_KEY        this server's API key at the gateway (required)
+  MCP_USER_EMAIL              act only for this user (unset: every call passes user_email)
+  GOOGLE_ANALYTICS_DATA_URL   default https://analyticsdata.googleapis.com
+  GOOGLE_ANALYTICS_ADMIN_URL  default https://analyticsadmin.googleapis.com
+  RUST_LOG                    log filter for stderr (default info)";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    transport::init_tracing();
+    let config = Config::from_env()?;
+    let gateway = AuthClient::from_env().context("auth gateway configuration")?;
+    let analytics = build(config, gateway).context("HTTP client for Google")?;
+    transport::serve(
+        move || AnalyticsServer::new(analytics.clone()),
+        &cli.transport,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! A real gateway on port 0 against a fresh SQLite database in a temp dir, with the
+//! Google emulator playing Google (the same setup as mcp-auth-client's tests).
+
+use auth_gateway::config::Config;
+use auth_gateway::core::clock::ManualClock;
+use auth_gateway::startup::Application;
+use google_emulator::Emulator;
+use mcp_auth_client::AuthClient;
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The API key the test gateway accepts.
+pub const API_KEY: &str = "test-api-key-0123456789abcdefghijklmnop";
+const ENCRYPTION_KEY: &str = "test-encryption-key-0123456789abcdefghij";
+
+/// A running gateway and emulator; both stop when the tokio runtime ends.
+pub struct TestStack {
+    /// `http://127.0.0.1:PORT` of the gateway.
+    pub gateway_url: String,
+    /// The Google emulator; its controls are reachable through it.
+    pub emulator: Emulator,
+    /// The gateway's clock (starts at the real time; tests move it forward).
+    pub clock: Arc<ManualClock>,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestStack {
+    /// Starts the emulator, then a gateway configured against it.
+    pub async fn start() -> anyhow::Result<Self> {
+        let emulator = Emulator::start().await?;
+        let data_dir = tempfile::tempdir()?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let gateway_url = format!("http://{}", listener.local_addr()?);
+        let database = format!("sqlite://{}/gateway.db?mode=rwc", data_dir.path().display());
+        let env: HashMap<&str, String> = [
+            ("DATABASE_URL", database),
+            (
+                "AUTH_GATEWAY_DATA_DIR",
+                data_dir.path().display().to_string(),
+            ),
+            ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
+            ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
+            ("GOOGLE_CLIENT_ID", emulator.client_id().to_owned()),
+            ("GOOGLE_CLIENT_SECRET", emulator.client_secret().to_owned()),
+            (
+                "GOOGLE_REDIRECT_URI",
+                format!("{gateway_url}/auth/callback/google"),
+            ),
+            ("GOOGLE_AUTH_URL", emulator.auth_url()),
+            ("GOOGLE_TOKEN_URL", emulator.token_url()),
+            ("GOOGLE_REVOKE_URL", emulator.revoke_url()),
+            ("GOOGLE_USERINFO_URL", emulator.userinfo_url()),
+            ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let config = Config::load(&move |name| env.get(name).cloned())?;
+        let clock = Arc::new(ManualClock::default());
+        let app = Application::with_listener(&config, listener, clock.clone()).await?;
+        tokio::spawn(app.run_until(std::future::pending()));
+        Ok(Self {
+            gateway_url,
+            emulator,
+            clock,
+            _data_dir: data_dir,
+        })
+    }
+
+    /// A client of this gateway with the right key.
+    pub fn auth_client(&self) -> AuthClient {
+        AuthClient::builder(&self.gateway_url, SecretString::from(API_KEY))
+            .build()
+            .unwrap_or_else(|error| panic!("test gateway client: {error}"))
+    }
+
+    /// `AUTH_GATEWAY_URL` and `AUTH_GATEWAY_API_KEY` for a server under test.
+    pub fn gateway_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AUTH_GATEWAY_URL".to_owned(), self.gateway_url.clone()),
+            ("AUTH_GATEWAY_API_KEY".to_owned(), API_KEY.to_owned()),
+        ]
+    }
+
+    /// Signs `user` in to Google through the gateway as a person would: asks for a
+    /// link (with the provider's default scopes) and follows it in a browser.
+    pub async fn sign_in(&self, user: &str) -> anyhow::Result<()> {
+        let link = self.auth_client().init("google", user, &[]).await?;
+        let status = follow(&link.auth_url).await?;
+        anyhow::ensure!(status == 200, "sign-in for {user} ended with HTTP {status}");
+        anyhow::ensure!(
+            self.auth_client().is_authenticated("google", user).await?,
+            "{user} is not signed in after following the link"
+        );
+        Ok(())
+    }
+
+    /// The current access token the gateway holds for `user` (to check which token a
+    /// server used); `None` when the user must sign in.
+    pub async fn access_token(&self, user: &str) -> anyhow::Result<Option<String>> {
+        use secrecy::ExposeSecret;
+        match self.auth_client().get_token("google", user, &[]).await {
+            Ok(token) => Ok(Some(token.access_token().expose_secret().to_owned())),
+            Err(error) if error.is_sign_in() => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Follows a sign-in link like a browser (cookies, redirects); returns the final status.
+pub async fn follow(auth_url: &str) -> anyhow::Result<u16> {
+    let browser = reqwest::Client::builder().cookie_store(true).build()?;
+    Ok(browser.get(auth_url).send().await?.status().as_u16())
+}

@@ -1,0 +1,177 @@
+//! How a server is reached: stdio (one client, the process's stdin/stdout) or
+//! streamable HTTP at `/mcp` (axum, Host validation, graceful shutdown), chosen by the
+//! command line; plus tracing to stderr, since stdout belongs to the protocol on stdio.
+
+use rmcp::ServerHandler;
+use rmcp::ServiceExt;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// The path the MCP endpoint is served at over HTTP.
+pub const MCP_PATH: &str = "/mcp";
+/// `Host` values always accepted over HTTP (rmcp's defaults: loopback only).
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// Which transport to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Transport {
+    /// One client over stdin/stdout (MCP clients start the server as a child process).
+    Stdio,
+    /// Streamable HTTP at `/mcp`, for any number of clients.
+    Http,
+}
+
+/// The transport flags every Google MCP server takes; flatten into its CLI.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TransportArgs {
+    /// stdio (default) or http.
+    #[arg(long, value_enum, default_value_t = Transport::Stdio, env = "MCP_TRANSPORT")]
+    pub transport: Transport,
+    /// Address to listen on with --transport http.
+    #[arg(long, default_value = "127.0.0.1:8000", env = "MCP_BIND")]
+    pub bind: SocketAddr,
+    /// A `Host` header value accepted over HTTP besides localhost (repeatable, or
+    /// comma-separated in `MCP_ALLOWED_HOSTS`); needed when clients reach the server
+    /// under another name. `*` accepts any host (only behind a proxy that checks it).
+    #[arg(
+        long = "allowed-host",
+        env = "MCP_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        value_name = "HOST"
+    )]
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Logs to stderr (never stdout, which carries the protocol on stdio), filtered by
+/// `RUST_LOG` (default `info`). Call once at startup.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Serves servers made by `factory` as `args` say, until the client leaves (stdio) or
+/// ctrl-c / SIGTERM (HTTP).
+pub async fn serve<S, F>(factory: F, args: &TransportArgs) -> io::Result<()>
+where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    match args.transport {
+        Transport::Stdio => serve_stdio(factory()).await,
+        Transport::Http => {
+            let listener = TcpListener::bind(args.bind).await?;
+            tracing::info!(address = %listener.local_addr()?, path = MCP_PATH, "serving MCP over streamable HTTP");
+            let hosts = args.allowed_hosts.clone();
+            serve_http(factory, listener, hosts, shutdown_signal()).await
+        }
+    }
+}
+
+/// Serves one client over stdin/stdout until it disconnects.
+pub async fn serve_stdio<S>(server: S) -> io::Result<()>
+where
+    S: ServerHandler + Send + 'static,
+{
+    tracing::info!("serving MCP over stdio");
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(io::Error::other)?;
+    running.waiting().await.map_err(io::Error::other)?;
+    Ok(())
+}
+
+/// Serves streamable HTTP at `/mcp` on `listener` until `shutdown` completes; open
+/// streams are closed then. `allowed_hosts` are accepted besides loopback names.
+pub async fn serve_http<S, F>(
+    factory: F,
+    listener: TcpListener,
+    allowed_hosts: Vec<String>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()>
+where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    let cancel = CancellationToken::new();
+    let router = http_router(factory, &allowed_hosts, cancel.clone());
+    let stop = cancel.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Ends long-lived SSE streams, which graceful shutdown would wait on forever.
+            stop.cancel();
+        })
+        .await
+}
+
+/// The axum router: the MCP endpoint at `/mcp` and `GET /healthz`.
+pub fn http_router<S, F>(
+    factory: F,
+    allowed_hosts: &[String],
+    cancel: CancellationToken,
+) -> axum::Router
+where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    let mut config = StreamableHttpServerConfig::default().with_cancellation_token(cancel);
+    if allowed_hosts.iter().any(|host| host.trim() == "*") {
+        config = config.disable_allowed_hosts();
+    } else if !allowed_hosts.is_empty() {
+        let hosts = LOOPBACK_HOSTS
+            .iter()
+            .map(|host| (*host).to_owned())
+            .chain(allowed_hosts.iter().map(|host| host.trim().to_owned()))
+            .filter(|host| !host.is_empty());
+        config = config.with_allowed_hosts(hosts);
+    }
+    let service = StreamableHttpService::new(
+        move || Ok(factory()),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    axum::Router::new()
+        .nest_service(MCP_PATH, service)
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+}
+
+/// Completes on ctrl-c or SIGTERM (how containers are stopped).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(problem) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%problem, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(problem) => {
+                tracing::warn!(%problem, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
