@@ -44,6 +44,11 @@ pub struct TokenRequest {
     /// Extension: scopes the caller needs; a grant lacking any answers `insufficient_scope`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// Extension: the provider rejected the token last served (HTTP 401), so refresh it
+    /// even though it looks valid. Concurrent forced requests share one refresh: a token
+    /// replaced within the last 30 s is served as it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_refresh: bool,
 }
 
 /// `POST /auth/token` answer: a currently valid access token.

@@ -61,9 +61,10 @@ impl GoogleAuth {
     /// Runs `google_call` with a token for `user`.
     ///
     /// Without a usable grant the result is the sign-in reply. When Google answers 401
-    /// (the token was revoked or expired early), the cached token is dropped and
-    /// `google_call` runs once more with a fresh token from the gateway; a second 401,
-    /// like any other Google error, becomes a readable failure text.
+    /// (the token was revoked or expired early), the gateway is asked to replace the
+    /// rejected token (it refreshes it now) and `google_call` runs once more with the
+    /// new one; a revoked grant gets the sign-in reply instead, and a second 401, like
+    /// any other Google error, becomes a readable failure text.
     pub async fn with_token<T, F, Fut>(
         &self,
         call: &ToolCall,
@@ -75,11 +76,15 @@ impl GoogleAuth {
         Fut: Future<Output = Result<T, GoogleApiError>>,
     {
         let token = self.token(call, user).await?;
-        match google_call(token).await {
+        match google_call(token.clone()).await {
             Err(error) if error.is_unauthenticated() => {
                 tracing::info!("Google rejected the access token; retrying once with a fresh one");
-                self.auth.client().forget(GOOGLE_PROVIDER, user);
-                let fresh = self.token(call, user).await?;
+                let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
+                let fresh = self
+                    .auth
+                    .token_replacing(call, user, &scopes, &token)
+                    .await
+                    .map_err(ToolFailure::from)?;
                 Ok(google_call(fresh).await?)
             }
             other => Ok(other?),

@@ -88,20 +88,53 @@ impl AuthClient {
         user: &str,
         required_scopes: &[&str],
     ) -> Result<Token, AuthError> {
+        self.fetch_token(provider, user, required_scopes, None)
+            .await
+    }
+
+    /// A token to use instead of `rejected`, which the provider refused (HTTP 401)
+    /// although it had not expired: the gateway refreshes it now. Concurrent callers
+    /// holding the same rejected token share one refresh. Errors as for
+    /// [`AuthClient::get_token`]; a grant the provider revoked answers
+    /// [`AuthError::NeedsReauth`] with the link.
+    pub async fn replace_rejected_token(
+        &self,
+        provider: &str,
+        user: &str,
+        required_scopes: &[&str],
+        rejected: &Token,
+    ) -> Result<Token, AuthError> {
+        self.fetch_token(provider, user, required_scopes, Some(rejected))
+            .await
+    }
+
+    async fn fetch_token(
+        &self,
+        provider: &str,
+        user: &str,
+        required_scopes: &[&str],
+        rejected: Option<&Token>,
+    ) -> Result<Token, AuthError> {
         let required: Vec<String> = required_scopes.iter().map(ToString::to_string).collect();
         let cache = &self.inner.cache;
-        if let Some(token) = cache.get(provider, user, &required) {
+        let cached = || {
+            cache
+                .get(provider, user, &required)
+                .filter(|token| rejected.is_none_or(|rejected| !token.same_secret(rejected)))
+        };
+        if let Some(token) = cached() {
             return Ok(token);
         }
         let flight = cache.flight(provider, user);
         let _turn = flight.lock().await;
-        if let Some(token) = cache.get(provider, user, &required) {
+        if let Some(token) = cached() {
             return Ok(token); // another caller fetched it while this one waited
         }
         let body = TokenRequest {
             provider: provider.to_owned(),
             user_email: user.to_owned(),
             scopes: (!required.is_empty()).then(|| required.clone()),
+            force_refresh: rejected.is_some(),
         };
         let request = self.request(Method::POST, &["auth", "token"]).json(&body);
         match self.send::<TokenResponse>(request).await {

@@ -68,6 +68,12 @@ impl Token {
         &self.scopes
     }
 
+    /// Whether `other` carries the same access token.
+    pub fn same_secret(&self, other: &Token) -> bool {
+        use secrecy::ExposeSecret as _;
+        self.secret.expose_secret() == other.secret.expose_secret()
+    }
+
     /// True when every scope in `required` was granted.
     pub fn has_scopes(&self, required: &[String]) -> bool {
         required.iter().all(|scope| self.scopes.contains(scope))

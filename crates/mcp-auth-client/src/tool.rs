@@ -147,6 +147,30 @@ impl RequireAuth {
         user: &str,
         scopes: &[&str],
     ) -> Result<Token, CallToolResponse> {
+        self.token_or_reply(call, user, scopes, None).await
+    }
+
+    /// Like [`RequireAuth::token`], to replace `rejected`, a token the provider refused
+    /// (HTTP 401) before it expired: the gateway refreshes it now. When the provider
+    /// revoked the grant, the reply asks the user to sign in again.
+    pub async fn token_replacing(
+        &self,
+        call: &ToolCall,
+        user: &str,
+        scopes: &[&str],
+        rejected: &Token,
+    ) -> Result<Token, CallToolResponse> {
+        self.token_or_reply(call, user, scopes, Some(rejected))
+            .await
+    }
+
+    async fn token_or_reply(
+        &self,
+        call: &ToolCall,
+        user: &str,
+        scopes: &[&str],
+        rejected: Option<&Token>,
+    ) -> Result<Token, CallToolResponse> {
         // On a 2026-07-28 retry after our sign-in request, elicit no second time: a
         // sign-in that did not happen is answered with the link (no retry loop).
         let mut retried = None;
@@ -160,7 +184,15 @@ impl RequireAuth {
             }
             retried = Some(outcome);
         }
-        let error = match self.client.get_token(&self.provider, user, scopes).await {
+        let fetched = match rejected {
+            Some(rejected) => {
+                self.client
+                    .replace_rejected_token(&self.provider, user, scopes, rejected)
+                    .await
+            }
+            None => self.client.get_token(&self.provider, user, scopes).await,
+        };
+        let error = match fetched {
             Ok(token) => return Ok(token),
             Err(error) if error.is_sign_in() => error,
             Err(error) => return Err(Self::failure(&self.display_name, &error)),

@@ -7,7 +7,7 @@
 use super::email::Email;
 use super::error::CoreError;
 use super::gateway::{Client, Gateway};
-use super::refresh::RefreshRequest;
+use super::refresh::{Freshness, RefreshRequest};
 use super::scopes::ScopeSet;
 use std::time::Duration;
 
@@ -95,7 +95,7 @@ impl Gateway {
                         email: &email,
                         required: &ScopeSet::default(),
                     },
-                    stale_within,
+                    Freshness::Buffer(stale_within),
                 )
                 .await
             {

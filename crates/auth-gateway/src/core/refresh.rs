@@ -6,7 +6,7 @@ use super::email::Email;
 use super::error::{CoreError, SignInReason};
 use super::gateway::{Client, Gateway};
 use super::scopes::ScopeSet;
-use super::tokens::{IssuedToken, RETRY_AFTER_SECS, credential_binding, is_fresh};
+use super::tokens::{IssuedToken, RETRY_AFTER_SECS, credential_binding};
 use crate::monitoring::Metrics;
 use crate::store::{CredentialRecord, RefreshedTokens};
 use crate::upstream::{Provider, TokenGrant, UpstreamError};
@@ -21,6 +21,27 @@ const PEER_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis
 /// Longest a request waits for peers before answering 503 (two leases' worth).
 const MAX_PEER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
+
+/// When a stored token may be served instead of refreshed.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Freshness {
+    /// It stays valid for longer than this.
+    Buffer(chrono::Duration),
+    /// It was replaced at or after this time (and has not expired): a forced refresh
+    /// after the provider rejected the token, shared by concurrent callers.
+    ReplacedSince(DateTime<Utc>),
+}
+
+impl Freshness {
+    pub fn accepts(self, credential: &CredentialRecord, now: DateTime<Utc>) -> bool {
+        match self {
+            Self::Buffer(buffer) => credential.expires_at - buffer > now,
+            Self::ReplacedSince(since) => {
+                credential.updated_at >= since && credential.expires_at > now
+            }
+        }
+    }
+}
 
 /// Who wants which credential refreshed, and what the token must cover.
 #[derive(Clone, Copy)]
@@ -38,7 +59,7 @@ impl Gateway {
     pub(super) async fn refresh(
         &self,
         request: &RefreshRequest<'_>,
-        stale_within: chrono::Duration,
+        freshness: Freshness,
     ) -> Result<IssuedToken, CoreError> {
         let RefreshRequest {
             client,
@@ -60,7 +81,7 @@ impl Gateway {
                 .usable(client, provider.as_ref(), email, required, credential)
                 .await?;
             let now = self.clock.now();
-            if is_fresh(&credential, now, stale_within) {
+            if freshness.accepts(&credential, now) {
                 return self.issue(&credential);
             }
             let leased = self
@@ -75,7 +96,7 @@ impl Gateway {
                 .await?;
             if let Some(credential) = leased {
                 let result = self
-                    .refresh_leased(request, credential, now, stale_within)
+                    .refresh_leased(request, credential, now, freshness)
                     .await;
                 // Successful writes released it already; this covers every other exit.
                 if let Err(error) = self
@@ -108,7 +129,7 @@ impl Gateway {
         request: &RefreshRequest<'_>,
         credential: CredentialRecord,
         now: DateTime<Utc>,
-        stale_within: chrono::Duration,
+        freshness: Freshness,
     ) -> Result<IssuedToken, CoreError> {
         let RefreshRequest {
             client,
@@ -120,7 +141,7 @@ impl Gateway {
         let credential = self
             .usable(client, provider.as_ref(), email, required, Some(credential))
             .await?;
-        if is_fresh(&credential, now, stale_within) {
+        if freshness.accepts(&credential, now) {
             return self.issue(&credential);
         }
         let Some(sealed_refresh) = &credential.refresh_token else {

@@ -5,7 +5,7 @@ use super::crypto::Binding;
 use super::email::Email;
 use super::error::{CoreError, SignInReason};
 use super::gateway::{Client, Gateway};
-use super::refresh::RefreshRequest;
+use super::refresh::{Freshness, RefreshRequest};
 use super::scopes::ScopeSet;
 use super::sign_in::checked_scopes;
 use super::token_cache::CachedToken;
@@ -13,7 +13,10 @@ use crate::store::{CredentialRecord, CredentialStatus};
 use crate::upstream::Provider;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
+use std::sync::Arc;
 
+/// A forced refresh serves a token replaced this recently instead of refreshing again.
+const REJECTED_TOKEN_GRACE: chrono::Duration = chrono::Duration::seconds(30);
 /// A grant's use is written down at most this often.
 const USE_RECORD_INTERVAL: chrono::Duration = chrono::Duration::hours(1);
 /// Seconds a caller is told to wait when the provider is unavailable.
@@ -53,6 +56,7 @@ impl Gateway {
         provider_name: &str,
         user_email: &str,
         required_scopes: Option<&[String]>,
+        force_refresh: bool,
     ) -> Result<IssuedToken, CoreError> {
         let provider = self.provider(provider_name)?;
         let email = Self::parse_email(user_email)?;
@@ -60,6 +64,11 @@ impl Gateway {
         self.check_allowed(client, provider.as_ref(), &email, &required)
             .await?;
         let now = self.clock.now();
+        if force_refresh {
+            return self
+                .refresh_rejected(client, provider, &email, &required, now)
+                .await;
+        }
         if let Some(cached) = self.token_cache.get(provider_name, email.as_str()) {
             let fresh = cached.expires_at - now > self.settings.refresh_buffer;
             if fresh && cached.covers(&required) {
@@ -85,7 +94,7 @@ impl Gateway {
         let credential = self
             .usable(client, provider.as_ref(), &email, &required, credential)
             .await?;
-        if is_fresh(&credential, now, self.settings.refresh_buffer) {
+        if Freshness::Buffer(self.settings.refresh_buffer).accepts(&credential, now) {
             let issued = self.issue(&credential)?;
             let recorded = self
                 .record_use(email.as_str(), provider_name, credential.last_used_at, now)
@@ -112,10 +121,36 @@ impl Gateway {
             email: &email,
             required: &required,
         };
-        let issued = self.refresh(&request, self.settings.refresh_buffer).await?;
+        let issued = self
+            .refresh(&request, Freshness::Buffer(self.settings.refresh_buffer))
+            .await?;
         self.record_use(email.as_str(), provider_name, credential.last_used_at, now)
             .await;
         self.audit_issued(client, email.as_str(), provider_name)
+            .await;
+        Ok(issued)
+    }
+
+    /// A token to replace one the provider rejected: refreshed now, unless it was
+    /// replaced moments ago (by a concurrent forced request, or a new sign-in).
+    async fn refresh_rejected(
+        &self,
+        client: &Client,
+        provider: &Arc<dyn Provider>,
+        email: &Email,
+        required: &ScopeSet,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, CoreError> {
+        let request = RefreshRequest {
+            client,
+            provider,
+            email,
+            required,
+        };
+        let freshness = Freshness::ReplacedSince(now - REJECTED_TOKEN_GRACE);
+        let issued = self.refresh(&request, freshness).await?;
+        self.token_cache.invalidate(provider.name(), email.as_str());
+        self.audit_issued(client, email.as_str(), provider.name())
             .await;
         Ok(issued)
     }
@@ -332,15 +367,6 @@ impl Gateway {
         .await;
         Ok(RevokeOutcome { revoked_upstream })
     }
-}
-
-/// True when the token stays valid for longer than `stale_within` from `now`.
-pub(super) fn is_fresh(
-    credential: &CredentialRecord,
-    now: DateTime<Utc>,
-    stale_within: chrono::Duration,
-) -> bool {
-    credential.expires_at - stale_within > now
 }
 
 pub(super) fn credential_binding<'a>(

@@ -14,7 +14,56 @@ on_both_backends!(
     an_expired_token_and_a_failing_provider_give_503_with_retry_after,
     a_still_valid_token_is_served_while_the_provider_fails,
     transient_provider_failures_are_retried_within_one_request,
+    a_token_the_provider_rejected_is_replaced_once_however_many_ask,
+    a_rejected_token_of_a_revoked_grant_asks_for_sign_in,
 );
+
+async fn force_refresh(app: &TestApp, email: &str) -> reqwest::Response {
+    app.post_json(
+        "/auth/token",
+        &serde_json::json!({"provider": "google", "user_email": email, "force_refresh": true}),
+    )
+    .await
+}
+
+async fn a_token_the_provider_rejected_is_replaced_once_however_many_ask(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let email = "rejected@example.com";
+    let rejected = app.sign_in(email).await;
+    // (A token replaced under 30 s ago is served as it is: the sign-in must be older.)
+    app.clock.advance(chrono::Duration::seconds(31));
+    // Eight tool calls got a 401 for the same token at once: one refresh serves them.
+    let responses = futures::future::join_all((0..8).map(|_| force_refresh(&app, email))).await;
+    let mut tokens = Vec::new();
+    for response in responses {
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        tokens.push(body["access_token"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(app.emulator.counters().refreshes, 1);
+    assert!(tokens.iter().all(|token| *token == tokens[0]));
+    assert_ne!(tokens[0], rejected);
+    // The plain path serves the replacement from now on.
+    let body: Value = app.token(email).await.json().await.unwrap();
+    assert_eq!(body["access_token"], tokens[0].as_str());
+    // A token replaced more than 30 s ago is refreshed again when rejected again.
+    app.clock.advance(chrono::Duration::seconds(31));
+    assert_eq!(force_refresh(&app, email).await.status(), 200);
+    assert_eq!(app.emulator.counters().refreshes, 2);
+}
+
+async fn a_rejected_token_of_a_revoked_grant_asks_for_sign_in(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let email = "revoked-at-google@example.com";
+    app.sign_in(email).await;
+    app.clock.advance(chrono::Duration::seconds(31));
+    app.emulator.revoke_all_for(email);
+    let response = force_refresh(&app, email).await;
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["detail"]["error"], "needs_reauth");
+    assert!(body["detail"]["auth_url"].as_str().is_some(), "{body}");
+}
 
 async fn transient_provider_failures_are_retried_within_one_request(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -84,9 +84,9 @@ async fn a_google_401_is_retried_once_with_a_fresh_token() {
     call_ok(&client, "list_accounts", json!({})).await; // the server now caches a token
     let before = stack.emulator.latest_access_token_for(USER).unwrap();
     let refreshes = stack.emulator.counters().refreshes;
-    // Google stops accepting the token the server holds, and the gateway's copy is
-    // due for a refresh: only a fresh token from the gateway gets through.
-    stack.clock.advance(chrono::Duration::hours(2));
+    // A minute later Google stops accepting the token before its expiry: the server
+    // asks the gateway to replace it, and only the refreshed token gets through.
+    stack.clock.advance(chrono::Duration::minutes(1));
     stack.emulator.fail_next_api_requests(1, 401);
     let result = call_ok(
         &client,
@@ -100,6 +100,24 @@ async fn a_google_401_is_retried_once_with_a_fresh_token() {
         stack.emulator.latest_access_token_for(USER).unwrap(),
         before
     );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_grant_revoked_at_google_gets_the_sign_in_link_on_the_next_call() {
+    let (stack, client) = signed_in(Via::Stdio).await;
+    call_ok(&client, "list_accounts", json!({})).await; // the server now caches a token
+    // A minute later the user removes the app's access in their Google account: the
+    // access and refresh tokens are both dead, while the gateway's copy looks valid.
+    stack.clock.advance(chrono::Duration::minutes(1));
+    stack.emulator.revoke_all_for(USER);
+    let result = call(&client, "list_accounts", json!({})).await;
+    assert!(is_error(&result));
+    let text = text_of(&result);
+    let link = sign_in_link(&text, &stack.gateway_url).expect("a sign-in link");
+    assert_eq!(follow(&link).await.unwrap(), 200);
+    let again = call_ok(&client, "list_accounts", json!({})).await;
+    assert!(text_of(&again).contains("Northwind Bakery"));
     client.cancel().await.unwrap();
 }
 

@@ -85,6 +85,7 @@ pub async fn issue_token(
             &request.provider,
             &request.user_email,
             request.scopes.as_deref(),
+            request.force_refresh,
         )
         .await;
     let outcome = token_outcome(&result);
