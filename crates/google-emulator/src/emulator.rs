@@ -118,6 +118,19 @@ impl Emulator {
         &self.client_secret
     }
 
+    /// The gateway's `GOOGLE_*` settings that point it at this emulator (client id and
+    /// secret, the four endpoint URLs); the redirect URI is the gateway's own.
+    pub fn gateway_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("GOOGLE_CLIENT_ID", self.client_id.clone()),
+            ("GOOGLE_CLIENT_SECRET", self.client_secret.clone()),
+            ("GOOGLE_AUTH_URL", self.auth_url()),
+            ("GOOGLE_TOKEN_URL", self.token_url()),
+            ("GOOGLE_REVOKE_URL", self.revoke_url()),
+            ("GOOGLE_USERINFO_URL", self.userinfo_url()),
+        ]
+    }
+
     /// Control and inspection handle; clone it to keep it past the emulator.
     pub fn state(&self) -> &EmulatorState {
         &self.state

@@ -16,24 +16,14 @@ const FEED_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Two real gateway binaries on `app`'s database and emulator.
 async fn two_processes(app: &TestApp) -> (GatewayProcess, GatewayProcess) {
-    let emulator = &app.emulator;
-    let (auth, token, revoke, userinfo) = (
-        emulator.auth_url(),
-        emulator.token_url(),
-        emulator.revoke_url(),
-        emulator.userinfo_url(),
-    );
     let callback = app.url("/auth/callback/google");
-    let env = [
-        ("GOOGLE_CLIENT_ID", emulator.client_id()),
-        ("GOOGLE_CLIENT_SECRET", emulator.client_secret()),
-        ("GOOGLE_REDIRECT_URI", callback.as_str()),
-        ("GOOGLE_AUTH_URL", auth.as_str()),
-        ("GOOGLE_TOKEN_URL", token.as_str()),
-        ("GOOGLE_REVOKE_URL", revoke.as_str()),
-        ("GOOGLE_USERINFO_URL", userinfo.as_str()),
-        ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0"),
-    ];
+    let mut settings = app.emulator.gateway_env();
+    settings.push(("GOOGLE_REDIRECT_URI", callback));
+    settings.push(("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()));
+    let env: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
     let a = GatewayProcess::start_on(&app.db.url, &env).await;
     let b = GatewayProcess::start_on(&app.db.url, &env).await;
     (a, b)

@@ -41,19 +41,14 @@ impl TestStack {
             ),
             ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
             ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
-            ("GOOGLE_CLIENT_ID", emulator.client_id().to_owned()),
-            ("GOOGLE_CLIENT_SECRET", emulator.client_secret().to_owned()),
             (
                 "GOOGLE_REDIRECT_URI",
                 format!("{gateway_url}/auth/callback/google"),
             ),
-            ("GOOGLE_AUTH_URL", emulator.auth_url()),
-            ("GOOGLE_TOKEN_URL", emulator.token_url()),
-            ("GOOGLE_REVOKE_URL", emulator.revoke_url()),
-            ("GOOGLE_USERINFO_URL", emulator.userinfo_url()),
             ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()),
         ]
         .into_iter()
+        .chain(emulator.gateway_env())
         .collect();
         let config = Config::load(&move |name| env.get(name).cloned())?;
         let clock = Arc::new(ManualClock::default());

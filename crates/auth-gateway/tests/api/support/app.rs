@@ -210,20 +210,15 @@ async fn start_gateway(
         ("AUTH_GATEWAY_DATA_DIR", data_dir.display().to_string()),
         ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
         ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
-        ("GOOGLE_CLIENT_ID", emulator.client_id().to_owned()),
-        ("GOOGLE_CLIENT_SECRET", emulator.client_secret().to_owned()),
         (
             "GOOGLE_REDIRECT_URI",
             format!("{address}/auth/callback/google"),
         ),
-        ("GOOGLE_AUTH_URL", emulator.auth_url()),
-        ("GOOGLE_TOKEN_URL", emulator.token_url()),
-        ("GOOGLE_REVOKE_URL", emulator.revoke_url()),
-        ("GOOGLE_USERINFO_URL", emulator.userinfo_url()),
         // Tests drive the background refresh themselves, so it never races them.
         ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()),
     ]
     .into_iter()
+    .chain(emulator.gateway_env())
     .map(|(name, value)| (name.to_owned(), value))
     .collect();
     for (name, value) in overrides {
