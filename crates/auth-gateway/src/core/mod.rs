@@ -17,6 +17,7 @@ pub mod random;
 mod refresh;
 pub mod retry;
 pub mod scopes;
+pub mod session_status;
 pub mod sign_in;
 pub mod token_cache;
 pub mod tokens;

@@ -1,5 +1,6 @@
 //! The sign-in flow: start a session, open the connect link (bind the browser, redirect
-//! to the provider), handle the callback (G3, G4), and report a session's status.
+//! to the provider) and handle the callback (G3, G4). Status reports are in
+//! [`super::session_status`].
 
 use super::crypto::Binding;
 use super::email::Email;
@@ -10,20 +11,13 @@ use super::scopes::{InvalidScope, ScopeSet};
 use crate::store::{CredentialStatus, NewSession, SessionRecord, SessionState, SignInGrant};
 use crate::upstream::{AuthorizeRequest, Provider, TokenGrant};
 use chrono::{DateTime, Utc};
-use gateway_proto::SessionStatus;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
-use std::time::Duration;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 /// Longest accepted `code` (Google documents ≤ 256 bytes; SECURITY.md F3).
 const MAX_CODE_LEN: usize = 2048;
-/// Longest `?wait=` honoured.
-pub const MAX_STATUS_WAIT: Duration = Duration::from_mins(1);
-/// How often a waiter re-reads the database anyway: a fallback for a lost cross-replica
-/// notification (the store normally relays them at once).
-const STATUS_RECHECK: Duration = Duration::from_secs(10);
 /// Lifetime assumed when the provider does not say.
 const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;
 
@@ -70,17 +64,6 @@ pub struct CompletedSignIn {
     pub user_email: String,
     pub provider: String,
     pub account_email: String,
-}
-
-/// What `GET /auth/status/{id}` reports.
-#[derive(Debug, Clone)]
-pub struct SessionView {
-    pub session_id: Uuid,
-    pub status: SessionStatus,
-    pub user_email: String,
-    pub provider: String,
-    pub error: Option<String>,
-    pub expires_at: DateTime<Utc>,
 }
 
 /// The browser-binding cookie's name for a session.
@@ -404,68 +387,6 @@ impl Gateway {
             &session.pkce_verifier.key_id,
             &session.pkce_verifier.ciphertext,
         )?)
-    }
-
-    /// `GET /auth/status/{id}`: the session's status; with `wait`, returns as soon as it
-    /// leaves `pending` or when `wait` (capped at 60 s) runs out.
-    pub async fn session_status(
-        &self,
-        client: &Client,
-        session_id: &str,
-        wait: Duration,
-    ) -> Result<SessionView, CoreError> {
-        let id = Uuid::parse_str(session_id).map_err(|_| CoreError::SessionNotFound)?;
-        let deadline = tokio::time::Instant::now() + wait.min(MAX_STATUS_WAIT);
-        let mut finished = self.events.subscribe();
-        loop {
-            let view = self.read_session(client, id).await?;
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if view.status != SessionStatus::Pending || remaining.is_zero() {
-                return Ok(view);
-            }
-            let recheck = tokio::time::sleep(remaining.min(STATUS_RECHECK));
-            tokio::pin!(recheck);
-            loop {
-                tokio::select! {
-                    () = &mut recheck => break,
-                    event = finished.recv() => match event {
-                        Ok(finished_id) if finished_id != id => {}
-                        // Ours, or we lagged and may have missed ours: re-read.
-                        _ => break,
-                    },
-                }
-            }
-        }
-    }
-
-    async fn read_session(&self, client: &Client, id: Uuid) -> Result<SessionView, CoreError> {
-        let session = self
-            .store
-            .session(id)
-            .await?
-            // Another client's session is reported as absent (SECURITY.md A4).
-            .filter(|session| {
-                session.client_name == client.name
-                    && client.check_provider(&session.provider).is_ok()
-            })
-            .ok_or(CoreError::SessionNotFound)?;
-        let now = self.clock.now();
-        let status = match session.state {
-            SessionState::Completed => SessionStatus::Completed,
-            SessionState::Failed => SessionStatus::Failed,
-            SessionState::Pending | SessionState::Exchanging if session.expires_at <= now => {
-                SessionStatus::Expired
-            }
-            SessionState::Pending | SessionState::Exchanging => SessionStatus::Pending,
-        };
-        Ok(SessionView {
-            session_id: session.id,
-            status,
-            user_email: session.user_email,
-            provider: session.provider,
-            error: session.error,
-            expires_at: session.expires_at,
-        })
     }
 }
 
