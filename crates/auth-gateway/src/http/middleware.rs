@@ -84,12 +84,28 @@ pub fn log_response(response: &Response, latency: Duration, _span: &Span) {
     );
 }
 
-/// Names who asked for what in the current request's span (never a secret).
+/// Names who asked for what in the current request's span (never a secret). One
+/// `record_all`: with JSON logs every record re-renders the span's fields (measured: a
+/// tenth of a cached token's CPU went to per-field records).
 pub fn record_fields(client: &str, user: &str, provider: &str) {
     let span = Span::current();
-    span.record("client", client);
-    span.record("user", truncate(user));
-    span.record("provider", truncate(provider));
+    let Some(fields) = span.metadata().map(tracing::Metadata::fields) else {
+        return; // logging is off for this span
+    };
+    let (Some(client_field), Some(user_field), Some(provider_field)) = (
+        fields.field("client"),
+        fields.field("user"),
+        fields.field("provider"),
+    ) else {
+        return;
+    };
+    let (user, provider) = (truncate(user), truncate(provider));
+    let values: [(&tracing::field::Field, Option<&dyn tracing::Value>); 3] = [
+        (&client_field, Some(&client)),
+        (&user_field, Some(&user)),
+        (&provider_field, Some(&provider)),
+    ];
+    span.record_all(&fields.value_set(&values));
 }
 
 /// Records the request's outcome (`served`, `refreshed`, an error code, ...).
