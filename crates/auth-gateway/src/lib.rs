@@ -10,4 +10,6 @@ pub mod server;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod upstream;

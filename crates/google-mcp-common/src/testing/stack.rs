@@ -1,18 +1,15 @@
 //! A real gateway on port 0 against a fresh SQLite database in a temp dir, with the
 //! Google emulator playing Google (the same setup as mcp-auth-client's tests).
 
-use auth_gateway::config::Config;
 use auth_gateway::core::clock::ManualClock;
-use auth_gateway::startup::Application;
+use auth_gateway::testing::TestGateway;
 use google_emulator::Emulator;
 use mcp_auth_client::AuthClient;
 use secrecy::SecretString;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The API key the test gateway accepts.
-pub const API_KEY: &str = "test-api-key-0123456789abcdefghijklmnop";
-const ENCRYPTION_KEY: &str = "test-encryption-key-0123456789abcdefghij";
+pub const API_KEY: &str = auth_gateway::testing::TEST_API_KEY;
 
 /// A running gateway and emulator; both stop when the tokio runtime ends.
 pub struct TestStack {
@@ -22,43 +19,19 @@ pub struct TestStack {
     pub emulator: Emulator,
     /// The gateway's clock (starts at the real time; tests move it forward).
     pub clock: Arc<ManualClock>,
-    _data_dir: tempfile::TempDir,
+    _gateway: TestGateway,
 }
 
 impl TestStack {
     /// Starts the emulator, then a gateway configured against it.
     pub async fn start() -> anyhow::Result<Self> {
         let emulator = Emulator::start().await?;
-        let data_dir = tempfile::tempdir()?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let gateway_url = format!("http://{}", listener.local_addr()?);
-        let database = format!("sqlite://{}/gateway.db?mode=rwc", data_dir.path().display());
-        let env: HashMap<&str, String> = [
-            ("DATABASE_URL", database),
-            (
-                "AUTH_GATEWAY_DATA_DIR",
-                data_dir.path().display().to_string(),
-            ),
-            ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
-            ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
-            (
-                "GOOGLE_REDIRECT_URI",
-                format!("{gateway_url}/auth/callback/google"),
-            ),
-            ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()),
-        ]
-        .into_iter()
-        .chain(emulator.gateway_env())
-        .collect();
-        let config = Config::load(&move |name| env.get(name).cloned())?;
-        let clock = Arc::new(ManualClock::default());
-        let app = Application::with_listener(&config, listener, clock.clone()).await?;
-        tokio::spawn(app.run_until(std::future::pending()));
+        let gateway = TestGateway::start(&emulator).await?;
         Ok(Self {
-            gateway_url,
+            gateway_url: gateway.url.clone(),
             emulator,
-            clock,
-            _data_dir: data_dir,
+            clock: Arc::clone(&gateway.clock),
+            _gateway: gateway,
         })
     }
 
