@@ -148,8 +148,8 @@ impl Gateway {
             required,
         };
         let freshness = Freshness::ReplacedSince(now - REJECTED_TOKEN_GRACE);
+        // A refresh that wrote dropped the cached copy already (and announced it).
         let issued = self.refresh(&request, freshness).await?;
-        self.token_cache.invalidate(provider.name(), email.as_str());
         self.audit_issued(client, email.as_str(), provider.name())
             .await;
         Ok(issued)

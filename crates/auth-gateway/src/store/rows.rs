@@ -58,6 +58,16 @@ pub(super) trait RecordRow: Row {
 
 /// Reads one column; a value that does not decode means the row is corrupt, not that the
 /// database is down, so it is reported as such.
+/// A `COUNT`/`SUM` column (a non-negative BIGINT) as `u64`.
+pub(super) fn count<'r, R>(row: &'r R, name: &str) -> StoreResult<u64>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(u64::try_from(column::<R, i64>(row, name)?).unwrap_or_default())
+}
+
 pub(super) fn column<'r, R, T>(row: &'r R, name: &str) -> StoreResult<T>
 where
     R: Row,

@@ -158,8 +158,7 @@ impl AdminStore for SqliteStore {
             .map(|row| {
                 Ok(KeyIdCount {
                     key_id: rows::column(row, "key_id")?,
-                    ciphertexts: u64::try_from(rows::column::<_, i64>(row, "n")?)
-                        .unwrap_or_default(),
+                    ciphertexts: rows::count(row, "n")?,
                 })
             })
             .collect()
@@ -176,8 +175,7 @@ impl AdminStore for SqliteStore {
             .map(|row| {
                 Ok(StatusCount {
                     status: rows::column(row, "status")?,
-                    credentials: u64::try_from(rows::column::<_, i64>(row, "n")?)
-                        .unwrap_or_default(),
+                    credentials: rows::count(row, "n")?,
                 })
             })
             .collect()
