@@ -131,6 +131,21 @@ impl Emulator {
         ]
     }
 
+    /// Everything an offline demo needs: `gateway_env` plus the Ads and Analytics API
+    /// base URLs the MCP servers read.
+    pub fn demo_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = self.gateway_env();
+        env.extend(
+            [
+                "GOOGLE_ADS_API_URL",
+                "GOOGLE_ANALYTICS_DATA_URL",
+                "GOOGLE_ANALYTICS_ADMIN_URL",
+            ]
+            .map(|name| (name, self.base_url.clone())),
+        );
+        env
+    }
+
     /// Control and inspection handle; clone it to keep it past the emulator.
     pub fn state(&self) -> &EmulatorState {
         &self.state

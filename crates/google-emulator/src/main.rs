@@ -1,8 +1,9 @@
-//! `google-emulator`: runs the emulator standalone and prints the endpoint
-//! URLs as `.env` lines.
+//! `google-emulator`: runs the emulator standalone and prints the settings that point
+//! the gateway and the MCP servers at it, as `export` lines a shell can source.
 
 use clap::Parser;
 use google_emulator::{AccountOptions, Emulator, EmulatorConfig};
+use std::fmt::Write as _;
 use tracing_subscriber::EnvFilter;
 
 /// Local stand-in for Google's OAuth 2.0 / `OpenID` Connect endpoints and the
@@ -25,6 +26,9 @@ struct Args {
     /// Account to pre-register (repeatable); shown in the account chooser.
     #[arg(long = "account", value_name = "EMAIL")]
     accounts: Vec<String>,
+    /// Also write the `export` lines to this file, for `. ./FILE` in another shell.
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -43,23 +47,43 @@ async fn main() -> anyhow::Result<()> {
         client_secret: args.client_secret.unwrap_or(defaults.client_secret),
         ..defaults
     };
-    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .map_err(|error| {
+            anyhow::anyhow!("could not listen on {}:{}: {error}", args.host, args.port)
+        })?;
     let emulator = Emulator::start_with(config, listener).await?;
     for email in &args.accounts {
         emulator.add_account(email, AccountOptions::default());
     }
-    println!("GOOGLE_AUTH_URL={}", emulator.auth_url());
-    println!("GOOGLE_TOKEN_URL={}", emulator.token_url());
-    println!("GOOGLE_REVOKE_URL={}", emulator.revoke_url());
-    println!("GOOGLE_USERINFO_URL={}", emulator.userinfo_url());
-    println!("GOOGLE_ADS_API_URL={}", emulator.base_url());
-    println!("GOOGLE_ANALYTICS_DATA_URL={}", emulator.base_url());
-    println!("GOOGLE_ANALYTICS_ADMIN_URL={}", emulator.base_url());
-    println!("GOOGLE_CLIENT_ID={}", emulator.client_id());
-    println!("GOOGLE_CLIENT_SECRET={}", emulator.client_secret());
+    // Values are URLs and ids without spaces or quotes; single quotes keep any shell
+    // from reading them anyway.
+    let mut exports = String::new();
+    for (name, value) in emulator.demo_env() {
+        let _ = writeln!(exports, "export {name}='{value}'");
+    }
+    print!("{exports}");
+    if let Some(path) = &args.env_file {
+        std::fs::write(path, &exports)
+            .map_err(|error| anyhow::anyhow!("could not write {}: {error}", path.display()))?;
+        eprintln!(
+            "wrote these settings to {}: `. {}` in another shell loads them",
+            path.display(),
+            shell_path(path)
+        );
+    }
     tokio::select! {
         result = emulator.wait() => result?,
         _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
     }
     Ok(())
+}
+
+/// `path` as a shell can source it: `.` searches `PATH` for a bare file name.
+fn shell_path(path: &std::path::Path) -> String {
+    if path.components().count() == 1 {
+        format!("./{}", path.display())
+    } else {
+        path.display().to_string()
+    }
 }
