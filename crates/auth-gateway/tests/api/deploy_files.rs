@@ -1,6 +1,7 @@
 //! Docker cannot run here, so the deployment files are checked for what can be checked:
 //! `.env.example` documents exactly the settings the gateway reads and is a valid
-//! production configuration, and compose passes the gateway only settings it reads.
+//! production configuration, it documents every variable compose reads, and compose
+//! passes the gateway only settings it reads.
 
 use auth_gateway::config::{Config, Environment};
 use std::cell::RefCell;
@@ -63,9 +64,56 @@ fn variables_the_config_reads() -> BTreeSet<String> {
     read.into_inner()
 }
 
+/// Where `.env.example` moves from the gateway's settings to those only compose reads.
+const COMPOSE_ONLY_MARKER: &str = "# === docker compose only";
+
+/// `.env.example` split at the marker: (the gateway's part, compose's part).
+fn env_example_parts() -> (String, String) {
+    let text = repo_file(".env.example");
+    let (gateway, compose) = text
+        .split_once(COMPOSE_ONLY_MARKER)
+        .unwrap_or_else(|| panic!(".env.example lacks the line {COMPOSE_ONLY_MARKER}"));
+    (gateway.to_owned(), compose.to_owned())
+}
+
+fn names(lines: Vec<(String, String)>) -> BTreeSet<String> {
+    lines.into_iter().map(|(name, _)| name).collect()
+}
+
+/// Every `${NAME}` (or `${NAME:-default}`) compose interpolates, defaults included.
+fn variables_compose_reads(compose: &str) -> BTreeSet<String> {
+    compose
+        .split("${")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .collect()
+}
+
+#[test]
+fn env_example_documents_every_variable_compose_reads_and_nothing_else() {
+    let compose = variables_compose_reads(&repo_file("docker-compose.yml"));
+    assert!(compose.contains("POSTGRES_PASSWORD"), "{compose:?}");
+    let (gateway_part, compose_part) = env_example_parts();
+    let gateway_documented = names(env_lines(&gateway_part, true));
+    let missing: Vec<_> = compose
+        .iter()
+        .filter(|name| !gateway_documented.contains(*name))
+        .collect();
+    let compose_documented = names(env_lines(&compose_part, true));
+    let expected: BTreeSet<String> = missing.iter().map(|name| (*name).clone()).collect();
+    assert_eq!(
+        compose_documented, expected,
+        "the compose-only part of .env.example must list exactly what compose reads beyond the gateway's settings"
+    );
+}
+
 #[test]
 fn env_example_documents_exactly_the_settings_the_gateway_reads() {
-    let documented: BTreeSet<String> = env_lines(&repo_file(".env.example"), true)
+    let documented: BTreeSet<String> = env_lines(&env_example_parts().0, true)
         .into_iter()
         .map(|(name, _)| name)
         .collect();
@@ -81,7 +129,7 @@ fn env_example_documents_exactly_the_settings_the_gateway_reads() {
 
 #[test]
 fn env_example_is_a_valid_production_configuration() {
-    let values: HashMap<String, String> = env_lines(&repo_file(".env.example"), false)
+    let values: HashMap<String, String> = env_lines(&env_example_parts().0, false)
         .into_iter()
         .collect();
     let config = Config::load(&|name| values.get(name).cloned())
