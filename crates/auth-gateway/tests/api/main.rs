@@ -11,6 +11,7 @@ mod full_flow;
 mod key_rotation;
 mod legacy_import;
 mod lifecycle;
+mod migrations;
 mod operations;
 mod replicas;
 mod secrets_at_rest;
