@@ -14,18 +14,26 @@ use std::sync::Arc;
 /// returned from `main` would be printed in its Debug form, with a backtrace.
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
+    // Loaded before parsing so options that read the environment see it.
+    let env_file = match auth_gateway::cli::load_env_file() {
+        Ok(env_file) => env_file,
+        Err(error) => return fail(&EnvFile::None, &error),
+    };
+    match run(&env_file).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", auth_gateway::cli::error_line(&error));
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(&env_file, &error),
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    // Loaded before parsing so options that read the environment see it.
-    let env_file = auth_gateway::cli::load_env_file()?;
+fn fail(env_file: &EnvFile, error: &anyhow::Error) -> ExitCode {
+    eprintln!(
+        "error: {}",
+        env_file.annotate(&auth_gateway::cli::error_line(error))
+    );
+    ExitCode::FAILURE
+}
+
+async fn run(env_file: &EnvFile) -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(result) =
         auth_gateway::cli::run(cli.command.unwrap_or(auth_gateway::cli::Command::Serve)).await
@@ -35,7 +43,7 @@ async fn run() -> anyhow::Result<()> {
     let config = Config::load(&|name| std::env::var(name).ok()).context("invalid configuration")?;
     auth_gateway::telemetry::init(&config.log);
     match env_file {
-        EnvFile::Loaded(path) => tracing::info!(path = %path.display(), "loaded .env"),
+        EnvFile::Loaded { path, .. } => tracing::info!(path = %path.display(), "loaded .env"),
         EnvFile::None => tracing::info!("no .env file (none in this directory or above)"),
     }
     let app = Application::build(&config, Arc::new(SystemClock)).await?;

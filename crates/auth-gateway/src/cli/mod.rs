@@ -115,8 +115,31 @@ async fn open() -> anyhow::Result<(Arc<dyn Store>, KeyRing, Vec<String>)> {
 /// Which `.env` file the process loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvFile {
-    Loaded(PathBuf),
+    /// `set` names the variables the file set (those not already in the environment).
+    Loaded {
+        path: PathBuf,
+        set: Vec<String>,
+    },
     None,
+}
+
+impl EnvFile {
+    /// Adds where a variable came from to the first place an error line names one the
+    /// file set (`DATABASE_URL (from /app/.env): ...`): a setting copied from another
+    /// deployment's `.env` is then found at once.
+    pub fn annotate(&self, line: &str) -> String {
+        let Self::Loaded { path, set } = self else {
+            return line.to_owned();
+        };
+        let mut parts: Vec<String> = line.split(": ").map(str::to_owned).collect();
+        if let Some(part) = parts
+            .iter_mut()
+            .find(|part| set.iter().any(|name| name == part.as_str()))
+        {
+            *part = format!("{part} (from {})", path.display());
+        }
+        parts.join(": ")
+    }
 }
 
 /// Loads the first `.env` found in the working directory or a directory above it (where
@@ -135,39 +158,55 @@ pub fn load_env_file() -> anyhow::Result<EnvFile> {
     else {
         return Ok(EnvFile::None);
     };
-    match dotenvy::from_path(&path) {
-        Ok(()) => Ok(EnvFile::Loaded(path)),
-        Err(dotenvy::Error::LineParse(line, _)) => {
-            let name = line
-                .split_once('=')
-                .map(|(name, _)| name.trim().trim_start_matches("export ").trim())
-                .filter(|name| {
-                    !name.is_empty()
-                        && name
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-                });
-            match name {
-                Some(name) => anyhow::bail!(
-                    "{}: the line setting {name} does not parse (check its quotes)",
-                    path.display()
-                ),
-                None => anyhow::bail!("{}: a line does not parse", path.display()),
+    let read_error =
+        |error| anyhow::Error::new(error).context(format!("cannot read {}", path.display()));
+    // Read once to learn which variables the file will set (and to report a bad line),
+    // then let dotenvy set them.
+    let mut set = Vec::new();
+    for item in dotenvy::from_path_iter(&path).map_err(read_error)? {
+        match item {
+            Ok((name, _)) => {
+                if std::env::var_os(&name).is_none() && !set.contains(&name) {
+                    set.push(name);
+                }
             }
+            Err(dotenvy::Error::LineParse(line, _)) => return Err(bad_line(&path, &line)),
+            Err(error) => return Err(read_error(error)),
         }
-        Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
+    }
+    dotenvy::from_path(&path).map_err(read_error)?;
+    Ok(EnvFile::Loaded { path, set })
+}
+
+/// A `.env` line that does not parse, named by its variable (the value may be secret).
+fn bad_line(path: &std::path::Path, line: &str) -> anyhow::Error {
+    let name = line
+        .split_once('=')
+        .map(|(name, _)| name.trim().trim_start_matches("export ").trim())
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        });
+    match name {
+        Some(name) => anyhow::anyhow!(
+            "{}: the line setting {name} does not parse (check its quotes)",
+            path.display()
+        ),
+        None => anyhow::anyhow!("{}: a line does not parse", path.display()),
     }
 }
 
 /// An error as one line for a person: the causes joined by `: `, leaving out a cause the
-/// message before it already quotes (sqlx's errors, for one, repeat their source in
-/// their own text), with line breaks flattened.
+/// message before it already ends with (sqlx's errors, for one, repeat their source at
+/// the end of their own text), with line breaks flattened.
 pub fn error_line(error: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in error.chain() {
         let message = cause.to_string();
         let message = message.trim();
-        let quoted = parts.last().is_some_and(|last| last.contains(message));
+        let quoted = parts.last().is_some_and(|last| last.ends_with(message));
         if !message.is_empty() && !quoted {
             parts.push(message.to_owned());
         }
@@ -215,6 +254,23 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("outer: {0}")]
     struct Repeats(#[source] std::io::Error);
+
+    #[test]
+    fn an_error_line_names_the_env_file_a_variable_came_from() {
+        let env = EnvFile::Loaded {
+            path: PathBuf::from("/app/.env"),
+            set: vec!["DATABASE_URL".into()],
+        };
+        assert_eq!(
+            env.annotate("DATABASE_URL: could not reach PostgreSQL at postgres:5432: x"),
+            "DATABASE_URL (from /app/.env): could not reach PostgreSQL at postgres:5432: x"
+        );
+        assert_eq!(
+            env.annotate("PORT: expected a number"),
+            "PORT: expected a number"
+        );
+        assert_eq!(EnvFile::None.annotate("DATABASE_URL: x"), "DATABASE_URL: x");
+    }
 
     #[test]
     fn an_error_line_joins_the_causes_once_each_on_one_line() {

@@ -441,3 +441,48 @@ fn reencrypt_reports_rows_with_a_rounded_rate() {
     let rate = summary.rsplit("; ").next().unwrap();
     assert!(rate.ends_with(" rows/s)"), "{summary}");
 }
+
+#[test]
+fn a_database_url_from_a_copied_env_file_is_named_with_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_path = std::fs::canonicalize(dir.path()).unwrap();
+    let port = closed_port();
+    std::fs::write(
+        dir_path.join(".env"),
+        format!("DATABASE_URL=postgres://gateway:s3cret-pw@127.0.0.1:{port}/gateway\n"),
+    )
+    .unwrap();
+    let output = binary(&dir_path)
+        .env("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY)
+        .args(["clients", "list"])
+        .output()
+        .unwrap();
+    let line = failure_line(&output);
+    assert!(
+        line.starts_with(&format!(
+            "error: DATABASE_URL (from {}): could not reach PostgreSQL at 127.0.0.1:{port}: Connection refused",
+            dir_path.join(".env").display()
+        )),
+        "{line}"
+    );
+    assert!(!line.contains("s3cret-pw"));
+}
+
+#[test]
+fn an_env_file_line_that_does_not_parse_is_named_by_its_variable_not_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_path = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(
+        dir_path.join(".env"),
+        "PORT=0\nAUTH_GATEWAY_API_KEY=\"s3cret-api-key\n",
+    )
+    .unwrap();
+    let output = binary(&dir_path).output().unwrap();
+    assert_eq!(
+        failure_line(&output),
+        format!(
+            "error: {}: the line setting AUTH_GATEWAY_API_KEY does not parse (check its quotes)",
+            dir_path.join(".env").display()
+        )
+    );
+}
