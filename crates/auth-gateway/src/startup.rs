@@ -44,7 +44,12 @@ impl Application {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((config.host, config.port))
             .await
-            .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+            .with_context(|| {
+                format!(
+                    "HOST, PORT: cannot listen on {}:{}",
+                    config.host, config.port
+                )
+            })?;
         Self::with_listener(config, listener, clock).await
     }
 

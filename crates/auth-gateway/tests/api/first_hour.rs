@@ -486,3 +486,22 @@ fn an_env_file_line_that_does_not_parse_is_named_by_its_variable_not_its_value()
         )
     );
 }
+
+#[test]
+fn a_port_in_use_is_named_with_its_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = configured(dir.path())
+        .env("HOST", "127.0.0.1")
+        .env("PORT", &port)
+        .output()
+        .unwrap();
+    let line = failure_line(&output);
+    assert!(
+        line.starts_with(&format!(
+            "error: HOST, PORT: cannot listen on 127.0.0.1:{port}: "
+        )),
+        "{line}"
+    );
+}
