@@ -59,10 +59,41 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// `path` as one shell word, quoted only when it has to be, for hints people paste.
+pub fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::resolve;
+    use super::{resolve, shell_word};
     use secrecy::ExposeSecret;
+    use std::path::Path;
+
+    #[test]
+    fn paths_are_quoted_for_the_shell_only_when_needed() {
+        assert_eq!(
+            shell_word(Path::new(".auth-gateway/api.key")),
+            ".auth-gateway/api.key"
+        );
+        assert_eq!(
+            shell_word(Path::new("/my dir/api.key")),
+            "'/my dir/api.key'"
+        );
+        assert_eq!(
+            shell_word(Path::new("/it's/api.key")),
+            "'/it'\\''s/api.key'"
+        );
+    }
 
     #[test]
     fn a_generated_secret_is_saved_privately_and_reused() {

@@ -44,7 +44,12 @@ impl Application {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((config.host, config.port))
             .await
-            .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+            .with_context(|| {
+                format!(
+                    "HOST, PORT: cannot listen on {}:{}",
+                    config.host, config.port
+                )
+            })?;
         Self::with_listener(config, listener, clock).await
     }
 
@@ -221,23 +226,47 @@ pub async fn build_gateway_with_metrics(
 ) -> anyhow::Result<Gateway> {
     let secrets = &config.secrets;
     let development = config.environment == Environment::Development;
+    // Relative to the working directory: logged resolved, so a start from another
+    // directory (which would make a second set of keys) is visible.
+    let data_dir =
+        std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
+    tracing::info!(data_dir = %data_dir.display(), "using data directory");
     let encryption_key = dev_secrets::resolve(
         secrets.encryption_key.as_ref(),
         &config.data_dir,
         "encryption.key",
     )
-    .context("cannot create the development encryption key in the data directory")?;
+    .with_context(|| {
+        format!(
+            "cannot create the development encryption key {}",
+            data_dir.join("encryption.key").display()
+        )
+    })?;
     let api_key = dev_secrets::resolve(secrets.api_key.as_ref(), &config.data_dir, "api.key")
-        .context("cannot create the development API key in the data directory")?;
+        .with_context(|| {
+            format!(
+                "cannot create the development API key {}",
+                data_dir.join("api.key").display()
+            )
+        })?;
     if encryption_key.generated {
-        tracing::warn!(path = %config.data_dir.join("encryption.key").display(), "generated a development encryption key; set AUTH_GATEWAY_ENCRYPTION_KEY in production");
+        tracing::warn!(path = %data_dir.join("encryption.key").display(), "generated a development encryption key; set AUTH_GATEWAY_ENCRYPTION_KEY in production");
     }
     if api_key.generated && development {
         // Shown once, on purpose: the operator needs it to configure MCP servers.
         eprintln!(
             "WARNING: no AUTH_GATEWAY_API_KEY set; generated one for development (saved in {}):\n  AUTH_GATEWAY_API_KEY={}",
-            config.data_dir.join("api.key").display(),
+            data_dir.join("api.key").display(),
             api_key.secret.expose_secret()
+        );
+    }
+    if secrets.api_key.is_none() {
+        // Every start, not only the first: where to read the key from (never the key).
+        let path = data_dir.join("api.key");
+        tracing::info!(
+            "development API key: {} (KEY=$(cat {}))",
+            path.display(),
+            dev_secrets::shell_word(&config.data_dir.join("api.key"))
         );
     }
     let keys = KeyRing::new(
@@ -248,11 +277,14 @@ pub async fn build_gateway_with_metrics(
     .context("AUTH_GATEWAY_ENCRYPTION_KEY")?;
     if let store::DatabaseUrl::Sqlite(_) = config.database_url {
         dev_secrets::create_private_dir(&config.data_dir)
-            .context("cannot create the data directory")?;
+            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    }
+    if let Some(file) = config.database_url.sqlite_file() {
+        tracing::info!(database = %file.display(), "using SQLite database");
     }
     let store = store::connect(&config.database_url)
         .await
-        .context("DATABASE_URL: cannot open the database")?;
+        .context("DATABASE_URL")?;
     let mut providers: Vec<Arc<dyn Provider>> = Vec::new();
     if let Some(google) = &config.google {
         let mut provider = Google::new(google.clone()).context("cannot build the HTTP client")?;

@@ -41,6 +41,15 @@ pub async fn run(
             limit: args.limit,
         })
         .await?;
+    if events.is_empty() {
+        let user = args.user.as_deref().unwrap_or("any");
+        let since = since.map_or_else(
+            || "the start".to_owned(),
+            |since| since.to_rfc3339_opts(SecondsFormat::Secs, true),
+        );
+        writeln!(out, "no audit events match (user={user}, since={since})")?;
+        return Ok(());
+    }
     writeln!(
         out,
         "{:<20} {:<20} {:<28} {:<10} {:<18} {:<18} DETAIL",

@@ -36,7 +36,7 @@ pub enum ClientsCommand {
 fn print_key(out: &mut dyn Write, key: &NewKey) -> std::io::Result<()> {
     writeln!(
         out,
-        "API key (shown only now; configure it in the MCP server as X-API-Key):\n{}",
+        "Set this in the MCP server's environment (shown only now; only its digest is kept):\nAUTH_GATEWAY_API_KEY={}",
         key.key.expose_secret()
     )
 }
@@ -49,13 +49,27 @@ fn status(client: &ClientRecord, now: DateTime<Utc>) -> String {
     match (client.revoked_at, client.previous_key_valid_until) {
         (Some(at), _) => format!("revoked {}", time(at)),
         (None, Some(until)) if until > now => {
-            format!("rotating, old key valid until {}", time(until))
+            format!("rotating, previous key valid until {}", time(until))
         }
         (None, _) => "active".to_owned(),
     }
 }
 
-/// Runs one `clients` subcommand.
+/// Checks a `create`'s providers against those `configured` where the command runs: an
+/// unknown name fails, listing the configured ones; a known but unconfigured one is
+/// accepted with a warning on stderr.
+pub fn check_providers(command: &ClientsCommand, configured: &[String]) -> anyhow::Result<()> {
+    if let ClientsCommand::Create { providers, .. } = command {
+        for provider in clients::check_providers(providers, configured)? {
+            eprintln!(
+                "warning: provider {provider} is not configured here; the key is accepted for it on gateways where it is"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs one `clients` subcommand; warnings go to stderr.
 pub async fn run(
     store: &dyn Store,
     now: DateTime<Utc>,
@@ -108,7 +122,14 @@ pub async fn run(
             writeln!(out, "Revoked client {name}; its keys no longer work.")?;
         }
         ClientsCommand::Rotate { name, grace } => {
-            let key = clients::rotate_client(store, now, &name, grace).await?;
+            let rotation = clients::rotate_client(store, now, &name, grace).await?;
+            if let Some(until) = rotation.grace_cut_short {
+                eprintln!(
+                    "warning: an earlier rotation of {name} was still in its grace period: the key it replaced (valid until {}) stops working now",
+                    time(until)
+                );
+            }
+            let key = rotation.key;
             writeln!(
                 out,
                 "Rotated client {name}; the old key works until {}.",

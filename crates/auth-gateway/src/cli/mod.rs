@@ -16,6 +16,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// OAuth token gateway for MCP servers.
@@ -53,21 +54,24 @@ pub async fn run(command: Command) -> Option<anyhow::Result<()>> {
         Command::Serve => return None,
         Command::GenerateKeys(args) => generate_keys::run(&args, &mut out),
         Command::Reencrypt(args) => match open().await {
-            Ok((store, keys)) => reencrypt::run(store.as_ref(), &keys, now, &args, &mut out)
+            Ok((store, keys, _)) => reencrypt::run(store.as_ref(), &keys, now, &args, &mut out)
                 .await
                 .map(drop),
             Err(error) => Err(error),
         },
         Command::Clients(command) => match open().await {
-            Ok((store, _)) => clients::run(store.as_ref(), now, command, &mut out).await,
+            Ok((store, _, providers)) => match clients::check_providers(&command, &providers) {
+                Ok(()) => clients::run(store.as_ref(), now, command, &mut out).await,
+                Err(error) => Err(error),
+            },
             Err(error) => Err(error),
         },
         Command::Audit(args) => match open().await {
-            Ok((store, _)) => audit::run(store.as_ref(), now, &args, &mut out).await,
+            Ok((store, _, _)) => audit::run(store.as_ref(), now, &args, &mut out).await,
             Err(error) => Err(error),
         },
         Command::ImportLegacy(args) => match open().await {
-            Ok((store, keys)) => import_legacy::run(store.as_ref(), &keys, now, &args, &mut out)
+            Ok((store, keys, _)) => import_legacy::run(store.as_ref(), &keys, now, &args, &mut out)
                 .await
                 .map(drop),
             Err(error) => Err(error),
@@ -75,11 +79,11 @@ pub async fn run(command: Command) -> Option<anyhow::Result<()>> {
     })
 }
 
-/// Opens the store and key ring the gateway would use, from the same environment. Never
-/// creates a key: a development key is read from the data directory if one was made.
-async fn open() -> anyhow::Result<(Arc<dyn Store>, KeyRing)> {
-    let config = Config::load(&|name| std::env::var(name).ok())
-        .map_err(|error| anyhow::anyhow!("configuration error: {error}"))?;
+/// Opens the store and key ring the gateway would use, from the same environment, and
+/// names the providers configured there. Never creates a key: a development key is read
+/// from the data directory if one was made.
+async fn open() -> anyhow::Result<(Arc<dyn Store>, KeyRing, Vec<String>)> {
+    let config = Config::load(&|name| std::env::var(name).ok()).context("invalid configuration")?;
     let secrets = &config.secrets;
     let saved = config.data_dir.join("encryption.key");
     let key = match &secrets.encryption_key {
@@ -103,8 +107,117 @@ async fn open() -> anyhow::Result<(Arc<dyn Store>, KeyRing)> {
     .context("AUTH_GATEWAY_ENCRYPTION_KEY")?;
     let store = store::connect(&config.database_url)
         .await
-        .context("DATABASE_URL: cannot open the database")?;
-    Ok((store, keys))
+        .context("DATABASE_URL")?;
+    let providers = config.google.iter().map(|_| "google".to_owned()).collect();
+    Ok((store, keys, providers))
+}
+
+/// Which `.env` file the process loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvFile {
+    /// `set` names the variables the file set (those not already in the environment).
+    Loaded {
+        path: PathBuf,
+        set: Vec<String>,
+    },
+    None,
+}
+
+impl EnvFile {
+    /// Adds where a variable came from to the first place an error line names one the
+    /// file set (`DATABASE_URL (from /app/.env): ...`): a setting copied from another
+    /// deployment's `.env` is then found at once.
+    pub fn annotate(&self, line: &str) -> String {
+        let Self::Loaded { path, set } = self else {
+            return line.to_owned();
+        };
+        let mut parts: Vec<String> = line.split(": ").map(str::to_owned).collect();
+        if let Some(part) = parts
+            .iter_mut()
+            .find(|part| set.iter().any(|name| name == part.as_str()))
+        {
+            *part = format!("{part} (from {})", path.display());
+        }
+        parts.join(": ")
+    }
+}
+
+/// Loads the first `.env` found in the working directory or a directory above it (where
+/// dotenvy looks), without overriding variables already set, and says which file that
+/// was: from a subdirectory it may not be the one the user meant. A file that does not
+/// parse stops startup naming the file and the variable on the bad line, never the line
+/// itself (it may hold a secret).
+pub fn load_env_file() -> anyhow::Result<EnvFile> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Ok(EnvFile::None);
+    };
+    let Some(path) = cwd
+        .ancestors()
+        .map(|dir| dir.join(".env"))
+        .find(|path| path.is_file())
+    else {
+        return Ok(EnvFile::None);
+    };
+    let read_error =
+        |error| anyhow::Error::new(error).context(format!("cannot read {}", path.display()));
+    // Read once to learn which variables the file will set (and to report a bad line),
+    // then let dotenvy set them.
+    let mut set = Vec::new();
+    for item in dotenvy::from_path_iter(&path).map_err(read_error)? {
+        match item {
+            Ok((name, _)) => {
+                if std::env::var_os(&name).is_none() && !set.contains(&name) {
+                    set.push(name);
+                }
+            }
+            Err(dotenvy::Error::LineParse(line, _)) => return Err(bad_line(&path, &line)),
+            Err(error) => return Err(read_error(error)),
+        }
+    }
+    dotenvy::from_path(&path).map_err(read_error)?;
+    Ok(EnvFile::Loaded { path, set })
+}
+
+/// A `.env` line that does not parse, named by its variable (the value may be secret).
+fn bad_line(path: &std::path::Path, line: &str) -> anyhow::Error {
+    let name = line
+        .split_once('=')
+        .map(|(name, _)| name.trim().trim_start_matches("export ").trim())
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        });
+    match name {
+        Some(name) => anyhow::anyhow!(
+            "{}: the line setting {name} does not parse (check its quotes)",
+            path.display()
+        ),
+        None => anyhow::anyhow!("{}: a line does not parse", path.display()),
+    }
+}
+
+/// An error as one line for a person: the causes joined by `: `, leaving out a cause the
+/// message before it already ends with (sqlx's errors, for one, repeat their source at
+/// the end of their own text), with line breaks flattened.
+pub fn error_line(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        let message = message.trim();
+        let quoted = parts.last().is_some_and(|last| last.ends_with(message));
+        if !message.is_empty() && !quoted {
+            parts.push(message.to_owned());
+        }
+    }
+    parts
+        .join(": ")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Parses `30s`, `15m`, `24h` or `7d`.
@@ -137,6 +250,36 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer: {0}")]
+    struct Repeats(#[source] std::io::Error);
+
+    #[test]
+    fn an_error_line_names_the_env_file_a_variable_came_from() {
+        let env = EnvFile::Loaded {
+            path: PathBuf::from("/app/.env"),
+            set: vec!["DATABASE_URL".into()],
+        };
+        assert_eq!(
+            env.annotate("DATABASE_URL: could not reach PostgreSQL at postgres:5432: x"),
+            "DATABASE_URL (from /app/.env): could not reach PostgreSQL at postgres:5432: x"
+        );
+        assert_eq!(
+            env.annotate("PORT: expected a number"),
+            "PORT: expected a number"
+        );
+        assert_eq!(EnvFile::None.annotate("DATABASE_URL: x"), "DATABASE_URL: x");
+    }
+
+    #[test]
+    fn an_error_line_joins_the_causes_once_each_on_one_line() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused\nfor now");
+        let error = anyhow::Error::new(Repeats(io)).context("DATABASE_URL");
+        assert_eq!(error_line(&error), "DATABASE_URL: outer: refused for now");
+        let error = anyhow::anyhow!("inner").context("middle").context("top");
+        assert_eq!(error_line(&error), "top: middle: inner");
+    }
 
     #[test]
     fn durations_and_since_times_parse() {

@@ -1,11 +1,13 @@
 //! `auth-gateway reencrypt`: moves every stored secret to the primary key while the
-//! gateways serve, with a progress bar on stderr and a summary on stdout.
+//! gateways serve, with a progress bar on stderr and a summary on stdout. Both count
+//! rows (a credential row holds one or two ciphertexts, a sign-in session one), the unit
+//! of `--limit`; the key usage before and after is in ciphertexts, and says so.
 
 use crate::core::crypto::KeyRing;
 use crate::core::key_rotation::{self, ReencryptOptions, ReencryptSummary};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::Write;
 
 /// Options of `reencrypt`.
@@ -48,17 +50,26 @@ pub async fn run(
             count.key_id, count.ciphertexts
         )?;
     }
+    // The number of rows to do is not known up front (only ciphertexts are counted per
+    // key), so the bar counts rows done, with their rate.
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::with_draw_target(
-            Some(before.not_under_primary()),
-            ProgressDrawTarget::stderr(),
-        )
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} ciphertexts {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{spinner} {pos} rows checked ({rows_per_sec}, {elapsed})")
+            .map_or_else(
+                |_| ProgressStyle::default_spinner(),
+                |style| {
+                    style.with_key(
+                        "rows_per_sec",
+                        |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                            let _ = out.write_str(&rate_text(state.per_sec(), "rows"));
+                        },
+                    )
+                },
+            ),
     );
     let started = std::time::Instant::now();
     let options = ReencryptOptions {
@@ -66,7 +77,7 @@ pub async fn run(
         dry_run: args.dry_run,
         limit: args.limit,
     };
-    let summary = key_rotation::reencrypt(store, keys, now, options, &|n| bar.inc(n)).await?;
+    let summary = key_rotation::reencrypt(store, keys, now, options, &|_| bar.inc(1)).await?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64().max(f64::EPSILON);
     for failure in &summary.failed {
@@ -78,10 +89,10 @@ pub async fn run(
         "re-encrypted"
     };
     #[allow(clippy::cast_precision_loss)] // a rate for people to read
-    let rate = summary.checked as f64 / elapsed;
+    let rate = rate_text(summary.checked as f64 / elapsed, "rows");
     writeln!(
         out,
-        "checked {}, {verb} {}, failed {} ({} rewritten concurrently; {rate:.0} rows/s)",
+        "rows: checked {}, {verb} {}, failed {} ({} rewritten concurrently; {rate})",
         summary.checked,
         summary.reencrypted,
         summary.failed.len(),
@@ -108,4 +119,27 @@ pub async fn run(
         );
     }
     Ok(summary)
+}
+
+/// A rate for people: whole numbers (`696 rows/s`), one decimal below 10 (`2.5 rows/s`).
+fn rate_text(per_sec: f64, unit: &str) -> String {
+    if per_sec.is_finite() && per_sec < 10.0 {
+        format!("{per_sec:.1} {unit}/s")
+    } else if per_sec.is_finite() {
+        format!("{per_sec:.0} {unit}/s")
+    } else {
+        format!("- {unit}/s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate_text;
+
+    #[test]
+    fn rates_are_rounded_for_reading_and_name_their_unit() {
+        assert_eq!(rate_text(695.8486, "rows"), "696 rows/s");
+        assert_eq!(rate_text(2.4567, "rows"), "2.5 rows/s");
+        assert_eq!(rate_text(f64::INFINITY, "rows"), "- rows/s");
+    }
 }

@@ -17,6 +17,8 @@ use subtle::ConstantTimeEq;
 
 /// Every client key starts with this, so leaked keys are easy to recognise and scan for.
 pub const KEY_PREFIX: &str = "gw_";
+/// The providers this gateway has code for: a client may be allowed only these.
+pub const KNOWN_PROVIDERS: [&str; 1] = ["google"];
 /// The name the background refresh acts under; no client may take it.
 const RESERVED_NAMES: [&str; 2] = [DEFAULT_CLIENT, "background-refresh"];
 
@@ -182,8 +184,47 @@ pub enum ClientAdminError {
     Exists(String),
     #[error("no active client named {0:?}")]
     NotFound(String),
+    #[error(
+        "unknown provider {name:?}; configured providers: {}",
+        list_or_none(configured)
+    )]
+    UnknownProvider {
+        name: String,
+        configured: Vec<String>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        format!("none (known: {})", KNOWN_PROVIDERS.join(", "))
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Checks the providers a new client is to be allowed against those `configured` where
+/// the command runs: a name the gateway does not know is refused; a known provider that
+/// is not configured here is accepted (the admin command may run where its settings are
+/// not present) and returned, so the caller can say so.
+pub fn check_providers(
+    requested: &[String],
+    configured: &[String],
+) -> Result<Vec<String>, ClientAdminError> {
+    let mut unconfigured = Vec::new();
+    for name in requested {
+        if !KNOWN_PROVIDERS.contains(&name.as_str()) {
+            return Err(ClientAdminError::UnknownProvider {
+                name: name.chars().take(64).collect(),
+                configured: configured.to_vec(),
+            });
+        }
+        if !configured.contains(name) {
+            unconfigured.push(name.clone());
+        }
+    }
+    Ok(unconfigured)
 }
 
 /// Creates a client; returns its record and its key (to show once).
@@ -240,13 +281,29 @@ pub async fn revoke_client(
     Ok(())
 }
 
+/// A rotation's outcome: the new key (to show once), and when an earlier rotation's
+/// grace was still running, the time its previous key would have stopped working (one
+/// previous key is kept, so that key stops working now).
+#[derive(Debug)]
+pub struct Rotation {
+    pub key: NewKey,
+    pub grace_cut_short: Option<DateTime<Utc>>,
+}
+
 /// Gives a client a new key; the old one keeps working for `grace`.
 pub async fn rotate_client(
     store: &dyn Store,
     now: DateTime<Utc>,
     name: &str,
     grace: chrono::Duration,
-) -> Result<NewKey, ClientAdminError> {
+) -> Result<Rotation, ClientAdminError> {
+    let grace_cut_short = store
+        .clients()
+        .await?
+        .into_iter()
+        .find(|client| client.name == name && client.revoked_at.is_none())
+        .and_then(|client| client.previous_key_valid_until)
+        .filter(|until| *until > now);
     let key = NewKey::generate();
     if !store
         .rotate_client_key(name, &key.digest, now + grace)
@@ -257,7 +314,10 @@ pub async fn rotate_client(
     let mut event = Event::admin(now, name, "client_rotated");
     event.detail = Some(format!("previous key valid for {}s", grace.num_seconds()));
     audit::record(store, event).await;
-    Ok(key)
+    Ok(Rotation {
+        key,
+        grace_cut_short,
+    })
 }
 
 #[cfg(test)]
@@ -301,6 +361,26 @@ mod tests {
         assert!(!admits(&client, &digest("gw_other"), now));
         client.revoked_at = Some(now);
         assert!(!admits(&client, &new, now));
+    }
+
+    #[test]
+    fn unknown_providers_are_refused_naming_the_configured_ones() {
+        let google = vec!["google".to_owned()];
+        let error = check_providers(&["nosuchprovider".into()], &google).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown provider \"nosuchprovider\"; configured providers: google"
+        );
+        let error = check_providers(&["x".into()], &[]).unwrap_err();
+        assert!(
+            error.to_string().ends_with("none (known: google)"),
+            "{error}"
+        );
+        assert_eq!(
+            check_providers(&google, &google).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(check_providers(&google, &[]).unwrap(), google);
     }
 
     #[test]

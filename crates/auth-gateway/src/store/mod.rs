@@ -26,16 +26,24 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// Storage failures. The message is for logs; clients only ever see a stable code.
+///
+/// Each message says only its own part: the wrapped `sqlx::Error` is in the text (logs
+/// print errors with `%`), so it is not also reported as the `source`, which would make
+/// a cause chain (`{:#}`) say it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database unavailable: {0}")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(sqlx::Error),
     #[error("database error: {0}")]
-    Database(#[source] sqlx::Error),
-    #[error("migration failed: {0}")]
+    Database(sqlx::Error),
+    #[error("migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored row is corrupt: {0}")]
     Corrupt(String),
+    /// The database could not be opened at startup: which one (host and port, or file)
+    /// and why, never the URL (it may carry a password).
+    #[error("{database}: {cause}")]
+    Open { database: String, cause: String },
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -408,9 +416,33 @@ impl DatabaseUrl {
         }
         Err("expected a postgres://, postgresql://, postgresql+asyncpg:// or sqlite:// URL".into())
     }
+
+    /// The SQLite database file, when this names one (not for PostgreSQL or an
+    /// in-memory database).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Self::Postgres(_) => None,
+            Self::Sqlite(url) => sqlite::database_file(url),
+        }
+    }
 }
 
-/// Connects to the database, applies the migrations, and returns the store.
+/// The innermost message of a connection error: what a person can act on (`Connection
+/// refused`, `failed to lookup address information: ...`, `password authentication
+/// failed for user ...`), without sqlx's wrapping text.
+fn connect_cause(error: &sqlx::Error) -> String {
+    if let sqlx::Error::Database(database) = error {
+        return database.message().to_owned();
+    }
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// Connects to the database, applies the migrations, and returns the store. A database
+/// that cannot be opened fails at once with [`StoreError::Open`].
 pub async fn connect(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
     Ok(match url {
         DatabaseUrl::Postgres(url) => Arc::new(PgStore::connect(url).await?),

@@ -4,19 +4,24 @@
 
 use super::rows::{self, RecordRow, credential_columns, session_columns};
 use super::{
-    CredentialRecord, NewSession, RefreshedTokens, SessionRecord, SignInGrant, Store, StoreResult,
+    CredentialRecord, NewSession, RefreshedTokens, SessionRecord, SignInGrant, Store, StoreError,
+    StoreResult,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt as _};
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
+use std::str::FromStr as _;
 use std::time::Duration;
 use uuid::Uuid;
 
 /// How long a request waits for a pooled connection before reporting the database down.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_CONNECTIONS: u32 = 10;
+/// How long the first connection at startup may take (a server that drops packets).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct PgStore {
     pool: PgPool,
@@ -26,10 +31,14 @@ impl PgStore {
     /// Connects and applies the migrations (sqlx takes an advisory lock, so replicas
     /// starting together do not race).
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        // One direct connection first: the pool retries a failing connect until its
+        // acquire timeout and then reports only "pool timed out", hiding the cause.
+        probe(&options).await?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
@@ -38,6 +47,32 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
+
+/// Connects once, so an unreachable server, a wrong password or a missing database is
+/// reported at once with the server's address and the cause.
+async fn probe(options: &PgConnectOptions) -> StoreResult<()> {
+    let server = format!("{}:{}", options.get_host(), options.get_port());
+    let connecting = PgConnection::connect_with(options);
+    let (database, cause) = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Ok(Err(error @ sqlx::Error::Database(_))) => (
+            format!("PostgreSQL at {server} refused the connection"),
+            super::connect_cause(&error),
+        ),
+        Ok(Err(error)) => (
+            format!("could not reach PostgreSQL at {server}"),
+            super::connect_cause(&error),
+        ),
+        Err(_) => (
+            format!("could not reach PostgreSQL at {server}"),
+            format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
+        ),
+    };
+    Err(StoreError::Open { database, cause })
 }
 
 impl RecordRow for PgRow {

@@ -13,6 +13,7 @@ use futures::stream::BoxStream;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
@@ -30,7 +31,13 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database file and applies the migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)?;
+        if let Some(file) = database_file(url)
+            && !url.contains("mode=ro")
+        {
+            create_private_file(&file)?;
+        }
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(BUSY_TIMEOUT)
@@ -43,13 +50,63 @@ impl SqliteStore {
             .acquire_timeout(BUSY_TIMEOUT)
             .test_before_acquire(false)
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(|error| match database_file(url) {
+                Some(file) => open_error(&file, &super::connect_cause(&error)),
+                None => StoreError::from(error),
+            })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// The database file a `sqlite:` URL names, made absolute; `None` for an in-memory
+/// database or a URL sqlx cannot parse (sqlx then reports that).
+pub(super) fn database_file(url: &str) -> Option<PathBuf> {
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    let in_memory = url.contains("mode=memory")
+        || file.as_os_str() == ":memory:"
+        || file.starts_with("file:sqlx-in-memory");
+    if in_memory {
+        return None;
+    }
+    Some(std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf()))
+}
+
+/// Creates the database file readable by its owner only before SQLite opens it (SQLite
+/// gives its -wal and -shm files the database file's mode); an existing file is left
+/// as it is. Fails naming the path, e.g. when its directory does not exist.
+fn create_private_file(file: &Path) -> StoreResult<()> {
+    if file.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(open_error(
+            file,
+            &format!("directory {} does not exist", dir.display()),
+        ));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(file)
+        .map(drop)
+        .map_err(|error| open_error(file, &error.to_string()))
+}
+
+fn open_error(file: &Path, cause: &str) -> StoreError {
+    StoreError::Open {
+        database: format!("cannot open the SQLite database {}", file.display()),
+        cause: cause.to_owned(),
     }
 }
 

@@ -64,7 +64,11 @@ fn clients_create_and_list_run_against_the_configured_database() {
     let created = run(&["clients", "create", "ads-mcp", "--providers", "google"]);
     assert!(created.status.success(), "{created:?}");
     let printed = String::from_utf8(created.stdout).unwrap();
-    let key = printed.lines().last().unwrap();
+    let key = printed
+        .lines()
+        .last()
+        .and_then(|line| line.strip_prefix("AUTH_GATEWAY_API_KEY="))
+        .unwrap();
     assert!(key.starts_with("gw_"), "{printed}");
 
     let listed = run(&["clients", "list"]);
