@@ -6,6 +6,8 @@ use secrecy::SecretString;
 
 /// `v26`: current, and what Google recommends to new users (v19–v22 are sunset).
 pub const DEFAULT_API_VERSION: &str = "v26";
+/// The variable that sets the API's base URL.
+pub const API_URL_VAR: &str = "GOOGLE_ADS_API_URL";
 /// Google's production endpoint.
 pub const DEFAULT_API_URL: &str = "https://googleads.googleapis.com";
 /// Versions at or below this one were sunset by late 2026.
@@ -62,14 +64,14 @@ impl AdsConfig {
         if major <= LAST_SUNSET_VERSION {
             tracing::warn!(%api_version, "this Google Ads API version is sunset; use {DEFAULT_API_VERSION}");
         }
-        let api_url = read("GOOGLE_ADS_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
+        let api_url = read(API_URL_VAR).unwrap_or_else(|| DEFAULT_API_URL.into());
         let parsed = reqwest::Url::parse(&api_url).map_err(|problem| ConfigError {
-            name: "GOOGLE_ADS_API_URL",
+            name: API_URL_VAR,
             problem: problem.to_string(),
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(ConfigError {
-                name: "GOOGLE_ADS_API_URL",
+                name: API_URL_VAR,
                 problem: "must be an http:// or https:// URL".into(),
             });
         }

@@ -72,7 +72,7 @@
 //! let server = Server {
 //!     users: UserPolicy::from_env(),
 //!     google: GoogleAuth::from_env(&["https://www.googleapis.com/auth/adwords"])?,
-//!     http: GoogleHttp::new("Google Ads API")?,
+//!     http: GoogleHttp::new("Google Ads API", "GOOGLE_ADS_API_URL")?,
 //! };
 //! # let _ = server;
 //! # Ok(())
@@ -85,6 +85,7 @@ mod http;
 mod session;
 mod table;
 pub mod transport;
+mod unreachable;
 mod user;
 
 #[cfg(feature = "testing")]
@@ -96,4 +97,5 @@ pub use http::GoogleHttp;
 pub use session::{GOOGLE_PROVIDER, GoogleAuth};
 pub use table::Table;
 pub use transport::{Transport, TransportArgs};
+pub use unreachable::NoAnswer;
 pub use user::{USER_EMAIL_VAR, UserPolicy};

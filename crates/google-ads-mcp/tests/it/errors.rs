@@ -1,7 +1,7 @@
 //! Google's errors and bad arguments come back as readable tool errors.
 
 use crate::support::{USER, Via, call, call_ok, is_error, server_env, signed_in, text_of};
-use google_mcp_common::testing::mcp;
+use google_mcp_common::testing::{TestStack, mcp};
 use serde_json::json;
 
 #[tokio::test]
@@ -135,4 +135,35 @@ async fn a_sunset_api_version_is_explained() {
     assert!(text.contains("HTTP 404"), "{text}");
     assert!(text.contains("sunset"), "{text}");
     client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_api_url_nobody_listens_on_is_explained_as_a_setting_to_check_not_as_temporary() {
+    let stack = TestStack::start().await.unwrap();
+    stack.sign_in(USER).await.unwrap();
+    let closed = closed_address();
+    let mut env = server_env(&stack, Some(USER));
+    env.retain(|(name, _)| name != "GOOGLE_ADS_API_URL");
+    env.push(("GOOGLE_ADS_API_URL".into(), format!("http://{closed}")));
+    let client = mcp::connect_stdio(env!("CARGO_BIN_EXE_google-ads-mcp"), &[], &env)
+        .await
+        .unwrap();
+    let result = call(&client, "list_accounts", json!({})).await;
+    assert!(is_error(&result));
+    let text = text_of(&result);
+    assert!(
+        text.contains(&format!(
+            "The Google Ads API could not be reached: {closed} refused the connection"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("GOOGLE_ADS_API_URL"), "{text}");
+    assert!(!text.contains("usually temporary"), "{text}");
+    client.cancel().await.unwrap();
+}
+
+/// A local address nothing listens on: bound on port 0, then released.
+fn closed_address() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
 }
