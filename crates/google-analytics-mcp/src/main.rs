@@ -2,14 +2,13 @@
 //! over stdio or streamable HTTP.
 
 use anyhow::Context as _;
-use clap::Parser;
 use google_analytics_mcp::config::Config;
 use google_analytics_mcp::{AnalyticsServer, build};
 use google_mcp_common::transport::{self, TransportArgs};
 use mcp_auth_client::AuthClient;
 
 /// The command line; everything else comes from the environment (see `--help`).
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(version, about = ABOUT, after_help = ENVIRONMENT)]
 struct Cli {
     #[command(flatten)]
@@ -27,9 +26,12 @@ Environment:
   GOOGLE_ANALYTICS_ADMIN_URL  default https://analyticsadmin.googleapis.com
   RUST_LOG                    log filter for stderr (default info)";
 
+/// Next to the gateway's 8000 and google-ads-mcp's 8001 (as in docker-compose).
+const DEFAULT_BIND: &str = "127.0.0.1:8002";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli: Cli = transport::parse_command_line(DEFAULT_BIND);
     transport::init_tracing();
     let config = Config::from_env()?;
     let gateway = AuthClient::from_env().context("auth gateway configuration")?;
