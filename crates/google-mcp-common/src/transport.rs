@@ -7,7 +7,7 @@ use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::future::Future;
-use std::io;
+use std::io::{self, IsTerminal as _};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -101,12 +101,31 @@ where
     S: ServerHandler + Send + 'static,
 {
     tracing::info!("serving MCP over stdio");
+    if io::stdin().is_terminal() {
+        // Someone started it by hand; without this it would wait silently.
+        eprintln!("{}", waiting_for_client_hint());
+    }
     let running = server
         .serve(rmcp::transport::stdio())
         .await
         .map_err(io::Error::other)?;
     running.waiting().await.map_err(io::Error::other)?;
     Ok(())
+}
+
+/// The line for a person who started the stdio server in a terminal (stderr only:
+/// stdout is the protocol channel).
+fn waiting_for_client_hint() -> String {
+    let program = std::env::args_os().next().map_or_else(
+        || "SERVER".to_owned(),
+        |arg| arg.to_string_lossy().into_owned(),
+    );
+    format!(
+        "{program}: this server speaks MCP (JSON-RPC) on stdin/stdout and is waiting for an \
+         MCP client to start it. To try it by hand: npx @modelcontextprotocol/inspector --cli \
+         -e AUTH_GATEWAY_URL=... -e AUTH_GATEWAY_API_KEY=... {program} --method tools/list \
+         (or serve HTTP with --transport http). Ctrl-C quits."
+    )
 }
 
 /// Serves streamable HTTP at `/mcp` on `listener` until `shutdown` completes; open
