@@ -53,6 +53,11 @@ async fn stdio_lists_six_read_only_tools_with_enums_in_their_schemas() {
         json!(["campaigns", "ads", "creatives", "images"])
     );
     assert_eq!(properties["date_range"]["enum"][4], "LAST_30_DAYS");
+    assert_eq!(properties["date_range"]["default"], "LAST_30_DAYS");
+    assert_eq!(
+        mcp::defaults_outside_their_schema(&tools),
+        Vec::<String>::new()
+    );
     assert_eq!(
         router.input_schema["required"],
         json!(["customer_id", "intent"])

@@ -103,3 +103,50 @@ pub fn sign_in_link(text: &str, gateway_url: &str) -> Option<String> {
         .find(|word| word.starts_with(&prefix))
         .map(str::to_owned)
 }
+
+/// Every property default in the tools' input schemas that the property's own schema
+/// refuses (a value outside its `enum`, or of a type it does not allow), as
+/// `tool.property: default`.
+pub fn defaults_outside_their_schema(tools: &[rmcp::model::Tool]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for tool in tools {
+        let properties = tool
+            .input_schema
+            .get("properties")
+            .and_then(|p| p.as_object());
+        for (name, schema) in properties.into_iter().flatten() {
+            let Some(default) = schema.get("default") else {
+                continue;
+            };
+            let in_enum = schema
+                .get("enum")
+                .and_then(serde_json::Value::as_array)
+                .is_none_or(|values| values.contains(default));
+            let of_allowed_type = match schema.get("type") {
+                Some(serde_json::Value::String(kind)) => json_type_is(default, kind),
+                Some(serde_json::Value::Array(kinds)) => kinds
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .any(|kind| json_type_is(default, kind)),
+                _ => !default.is_null(),
+            };
+            if !in_enum || !of_allowed_type {
+                wrong.push(format!("{}.{name}: {default}", tool.name));
+            }
+        }
+    }
+    wrong
+}
+
+fn json_type_is(value: &serde_json::Value, kind: &str) -> bool {
+    match kind {
+        "null" => value.is_null(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => false,
+    }
+}
