@@ -9,6 +9,8 @@
 //! - [`GoogleHttp`] and [`GoogleApiError`]: one pooled HTTP client with timeouts, and
 //!   Google's error bodies turned into texts a person can act on.
 //! - [`ToolFailure`]: the one error type of tool bodies, already in reply shape.
+//! - [`call_tool`]: a server's `call_tool` that explains arguments not fitting a tool's
+//!   input schema (the missing or wrong argument, what it expects) instead of serde.
 //! - [`Table`]: readable aligned text tables with a row count.
 //! - [`transport`]: `--transport stdio|http`, `--bind`, `--allowed-host`, and serving.
 //! - `testing` (feature `testing`): a real gateway and Google emulator, sign-in, and
@@ -79,6 +81,7 @@
 //! # }
 //! ```
 
+mod arguments;
 mod failure;
 mod google_error;
 mod http;
@@ -91,6 +94,7 @@ mod user;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use arguments::{call_tool, explain as explain_arguments};
 pub use failure::ToolFailure;
 pub use google_error::{DetailError, GoogleApiError, GoogleStatus};
 pub use http::GoogleHttp;

@@ -1,6 +1,6 @@
 //! Google's errors and bad arguments come back as readable tool errors.
 
-use crate::support::{USER, Via, call, call_ok, is_error, server_env, signed_in, text_of};
+use crate::support::{USER, Via, call, call_ok, connect, is_error, server_env, signed_in, text_of};
 use google_mcp_common::testing::{TestStack, mcp};
 use serde_json::json;
 
@@ -166,4 +166,28 @@ async fn an_api_url_nobody_listens_on_is_explained_as_a_setting_to_check_not_as_
 fn closed_address() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
+}
+
+#[tokio::test]
+async fn a_missing_argument_is_named_with_what_it_expects_instead_of_serdes_text() {
+    let stack = TestStack::start().await.unwrap();
+    let client = connect(&stack, Some(USER), Via::Stdio).await;
+    let result = call(
+        &client,
+        "execute_gaql_query",
+        json!({"customer_id": "4567890123"}),
+    )
+    .await;
+    assert!(is_error(&result));
+    let text = text_of(&result);
+    assert!(
+        text.starts_with("execute_gaql_query was not run; correct its arguments"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `query` is required: a string. A GAQL SELECT query"),
+        "{text}"
+    );
+    assert!(!text.contains("missing field"), "{text}");
+    client.cancel().await.unwrap();
 }

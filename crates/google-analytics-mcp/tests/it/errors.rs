@@ -130,3 +130,26 @@ async fn an_api_url_nobody_listens_on_is_explained_as_a_setting_to_check_not_as_
     assert!(text.contains(ADMIN_URL_VAR), "{text}");
     assert!(!text.contains("usually temporary"), "{text}");
 }
+
+#[tokio::test]
+async fn missing_and_mistyped_arguments_are_named_with_what_they_expect() {
+    let stack = TestStack::start().await.unwrap();
+    let client = connect(&stack, Via::Http, Some(ANALYST)).await;
+    let arguments = json!({
+        "property_id": "312345678", "start_date": "today", "end_date": "today", "limit": "ten",
+    });
+    let text = call_err(&client, "run_report", arguments).await;
+    assert!(
+        text.starts_with("run_report was not run; correct its arguments"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `metrics` is required: a list of strings. One to 10 GA4 metric API names"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `limit` must be a whole number: a whole number from 1 to 250000"),
+        "{text}"
+    );
+    assert!(!text.contains("failed to deserialize"), "{text}");
+}
