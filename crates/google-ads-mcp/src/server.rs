@@ -52,7 +52,7 @@ impl AdsServer {
         Ok(Self {
             inner: Arc::new(tools::Shared::new(
                 users,
-                GoogleAuth::new(auth, &[ADWORDS_SCOPE]),
+                GoogleAuth::new(auth, &[ADWORDS_SCOPE]).sign_in_wait(config.sign_in_wait),
                 AdsApi::new(config)?,
                 config.login_customer_id.clone(),
             )),

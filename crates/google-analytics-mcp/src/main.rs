@@ -24,6 +24,7 @@ Environment:
   MCP_USER_EMAIL              act only for this user (unset: every call passes user_email)
   GOOGLE_ANALYTICS_DATA_URL   default https://analyticsdata.googleapis.com
   GOOGLE_ANALYTICS_ADMIN_URL  default https://analyticsadmin.googleapis.com
+  MCP_SIGN_IN_WAIT_SECONDS    how long a call waits for a sign-in the client opened (default 300)
   RUST_LOG                    log filter for stderr (default info)";
 
 /// Next to the gateway's 8000 and google-ads-mcp's 8001 (as in docker-compose).

@@ -5,7 +5,9 @@
 //!   `user_email` argument); a single-user server never acts for anyone else.
 //! - [`GoogleAuth`]: a token from the auth gateway per call (or the sign-in reply:
 //!   link, URL elicitation or incremental consent), with one retry on a fresh token
-//!   when Google answers 401.
+//!   when Google answers 401. After an MCP client accepts a URL elicitation, the tool
+//!   call waits for the sign-in up to `MCP_SIGN_IN_WAIT_SECONDS` (default 5 minutes;
+//!   [`parse_sign_in_wait`]), then answers with the link.
 //! - [`GoogleHttp`] and [`GoogleApiError`]: one pooled HTTP client with timeouts, and
 //!   Google's error bodies turned into texts a person can act on.
 //! - [`ToolFailure`]: the one error type of tool bodies, already in reply shape.
@@ -98,7 +100,9 @@ pub use arguments::{call_tool, explain as explain_arguments};
 pub use failure::ToolFailure;
 pub use google_error::{DetailError, GoogleApiError, GoogleStatus};
 pub use http::GoogleHttp;
-pub use session::{GOOGLE_PROVIDER, GoogleAuth};
+pub use session::{
+    DEFAULT_SIGN_IN_WAIT, GOOGLE_PROVIDER, GoogleAuth, SIGN_IN_WAIT_VAR, parse_sign_in_wait,
+};
 pub use table::Table;
 pub use transport::{Transport, TransportArgs};
 pub use unreachable::NoAnswer;

@@ -5,7 +5,7 @@
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use rmcp::{ServerHandler, ServiceExt};
+use rmcp::{ClientHandler, ServerHandler, ServiceExt};
 use std::process::Stdio;
 
 /// A connected MCP client.
@@ -22,6 +22,16 @@ pub async fn connect_stdio(
     args: &[&str],
     env: &[(String, String)],
 ) -> anyhow::Result<McpClient> {
+    connect_stdio_with((), binary, args, env).await
+}
+
+/// Like [`connect_stdio`], with `client` answering the server's requests (elicitation).
+pub async fn connect_stdio_with<C: ClientHandler>(
+    client: C,
+    binary: &str,
+    args: &[&str],
+    env: &[(String, String)],
+) -> anyhow::Result<RunningService<RoleClient, C>> {
     let mut command = tokio::process::Command::new(binary);
     command.args(args);
     for (name, _) in std::env::vars() {
@@ -37,7 +47,7 @@ pub async fn connect_stdio(
     let (transport, _) = TokioChildProcess::builder(command)
         .stderr(Stdio::inherit())
         .spawn()?;
-    Ok(().serve(transport).await?)
+    Ok(client.serve(transport).await?)
 }
 
 /// Connects over streamable HTTP to `url` (`http://…/mcp`).
