@@ -54,7 +54,7 @@ impl AdsApi {
     /// A client for the API version and URL of `config`.
     pub fn new(config: &AdsConfig) -> Result<Self, reqwest::Error> {
         Ok(Self {
-            http: GoogleHttp::new("Google Ads API")?,
+            http: GoogleHttp::new("Google Ads API", crate::config::API_URL_VAR)?,
             base: format!("{}/{}", config.api_url, config.api_version),
             developer_token: config.developer_token.clone(),
         })

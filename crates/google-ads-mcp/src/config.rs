@@ -2,10 +2,14 @@
 //! invalid value fails startup with the variable's name.
 
 use crate::customer_id::CustomerId;
+use google_mcp_common::{SIGN_IN_WAIT_VAR, parse_sign_in_wait};
 use secrecy::SecretString;
+use std::time::Duration;
 
 /// `v26`: current, and what Google recommends to new users (v19–v22 are sunset).
 pub const DEFAULT_API_VERSION: &str = "v26";
+/// The variable that sets the API's base URL.
+pub const API_URL_VAR: &str = "GOOGLE_ADS_API_URL";
 /// Google's production endpoint.
 pub const DEFAULT_API_URL: &str = "https://googleads.googleapis.com";
 /// Versions at or below this one were sunset by late 2026.
@@ -24,6 +28,9 @@ pub struct AdsConfig {
     /// `GOOGLE_ADS_LOGIN_CUSTOMER_ID`: the manager to act through when an account is
     /// reachable through several.
     pub login_customer_id: Option<CustomerId>,
+    /// `MCP_SIGN_IN_WAIT_SECONDS`: how long a tool call waits for a sign-in the MCP
+    /// client agreed to open (default 5 minutes).
+    pub sign_in_wait: Duration,
 }
 
 /// A configuration value that cannot be used.
@@ -62,14 +69,14 @@ impl AdsConfig {
         if major <= LAST_SUNSET_VERSION {
             tracing::warn!(%api_version, "this Google Ads API version is sunset; use {DEFAULT_API_VERSION}");
         }
-        let api_url = read("GOOGLE_ADS_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
+        let api_url = read(API_URL_VAR).unwrap_or_else(|| DEFAULT_API_URL.into());
         let parsed = reqwest::Url::parse(&api_url).map_err(|problem| ConfigError {
-            name: "GOOGLE_ADS_API_URL",
+            name: API_URL_VAR,
             problem: problem.to_string(),
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(ConfigError {
-                name: "GOOGLE_ADS_API_URL",
+                name: API_URL_VAR,
                 problem: "must be an http:// or https:// URL".into(),
             });
         }
@@ -80,11 +87,19 @@ impl AdsConfig {
                 name: "GOOGLE_ADS_LOGIN_CUSTOMER_ID",
                 problem,
             })?;
+        let sign_in_wait =
+            parse_sign_in_wait(read(SIGN_IN_WAIT_VAR).as_deref()).map_err(|problem| {
+                ConfigError {
+                    name: SIGN_IN_WAIT_VAR,
+                    problem,
+                }
+            })?;
         Ok(Self {
             api_version,
             api_url: api_url.trim_end_matches('/').to_owned(),
             developer_token: read("GOOGLE_ADS_DEVELOPER_TOKEN").map(SecretString::from),
             login_customer_id,
+            sign_in_wait,
         })
     }
 }
@@ -113,6 +128,7 @@ mod tests {
         assert_eq!(config.api_url, "https://googleads.googleapis.com");
         assert!(config.developer_token.is_none());
         assert!(config.login_customer_id.is_none());
+        assert_eq!(config.sign_in_wait, Duration::from_mins(5));
     }
 
     #[test]
@@ -124,6 +140,8 @@ mod tests {
         assert_eq!(error.name, "GOOGLE_ADS_LOGIN_CUSTOMER_ID");
         let error = AdsConfig::from_vars(vars(&[("GOOGLE_ADS_API_URL", "ftp://x")])).unwrap_err();
         assert_eq!(error.name, "GOOGLE_ADS_API_URL");
+        let error = AdsConfig::from_vars(vars(&[("MCP_SIGN_IN_WAIT_SECONDS", "-1")])).unwrap_err();
+        assert_eq!(error.name, "MCP_SIGN_IN_WAIT_SECONDS");
     }
 
     #[test]

@@ -59,11 +59,17 @@ impl DateRange {
     }
 }
 
+/// The value of a `date_range` argument left out: [`DateRange::DEFAULT`]'s name.
+#[allow(clippy::unnecessary_wraps)] // serde's `default` must produce the field's type
+pub(crate) fn default_name() -> Option<String> {
+    Some(DateRange::DEFAULT.as_gaql().to_owned())
+}
+
 /// The JSON schema of a `date_range` argument: a string enum with the default.
 pub fn schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "string",
         "enum": PRESETS,
-        "default": "LAST_30_DAYS",
+        "default": DateRange::DEFAULT.as_gaql(),
     })
 }

@@ -1,11 +1,10 @@
 //! `google-ads-mcp`: parse the command line, load the configuration, serve.
 
-use clap::Parser;
 use google_ads_mcp::AdsServer;
 use google_mcp_common::transport::{self, TransportArgs};
 
 // The help text is the `about` below (a doc comment would be checked as rustdoc).
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(
     version,
     about = "MCP server for the Google Ads API. Google sign-in goes through the auth gateway \
@@ -16,9 +15,12 @@ struct Cli {
     transport: TransportArgs,
 }
 
+/// Next to the gateway's 8000 (the port docker-compose gives this server too).
+const DEFAULT_BIND: &str = "127.0.0.1:8001";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli: Cli = transport::parse_command_line(DEFAULT_BIND);
     transport::init_tracing();
     let server = AdsServer::from_env()?;
     transport::serve(move || server.clone(), &cli.transport).await?;

@@ -45,7 +45,9 @@ pub struct PerformanceArgs {
     /// Google Ads customer ID: 10 digits, dashes allowed (123-456-7890).
     pub customer_id: String,
     /// A predefined GAQL date range; default `LAST_30_DAYS`.
-    #[serde(default)]
+    // A default from a function, not `default`: schemars would publish `null`, which
+    // is not one of the enum's values.
+    #[serde(default = "crate::date_range::default_name")]
     #[schemars(schema_with = "crate::date_range::schema")]
     pub date_range: Option<String>,
     /// Email of the user whose Google account to use. Leave it out when the server is
@@ -64,7 +66,9 @@ pub struct RouterArgs {
     #[schemars(schema_with = "intent_schema")]
     pub intent: String,
     /// A predefined GAQL date range; default `LAST_30_DAYS` (not used for images).
-    #[serde(default)]
+    // A default from a function, not `default`: schemars would publish `null`, which
+    // is not one of the enum's values.
+    #[serde(default = "crate::date_range::default_name")]
     #[schemars(schema_with = "crate::date_range::schema")]
     pub date_range: Option<String>,
     /// Email of the user whose Google account to use. Leave it out when the server is

@@ -12,7 +12,10 @@ use crate::tools::{self, Outcome};
 use google_mcp_common::{GoogleAuth, ToolFailure, UserPolicy};
 use mcp_auth_client::{AuthClient, ToolCall};
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResponse, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler, tool, tool_handler, tool_router};
 use std::sync::Arc;
 
@@ -49,7 +52,7 @@ impl AdsServer {
         Ok(Self {
             inner: Arc::new(tools::Shared::new(
                 users,
-                GoogleAuth::new(auth, &[ADWORDS_SCOPE]),
+                GoogleAuth::new(auth, &[ADWORDS_SCOPE]).sign_in_wait(config.sign_in_wait),
                 AdsApi::new(config)?,
                 config.login_customer_id.clone(),
             )),
@@ -203,6 +206,15 @@ impl AdsServer {
 
 #[tool_handler]
 impl ServerHandler for AdsServer {
+    /// Like rmcp's, but arguments that do not fit a tool's schema get a readable answer.
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        google_mcp_common::call_tool(&Self::tool_router(), self, request, context).await
+    }
+
     fn get_info(&self) -> ServerConfig {
         let mut instructions = INSTRUCTIONS.to_owned();
         instructions.push_str("- ");

@@ -2,7 +2,8 @@
 //! Analytics APIs are, and whose Google account the server acts for. The gateway's
 //! settings (`AUTH_GATEWAY_URL`, `AUTH_GATEWAY_API_KEY`) are read by `mcp-auth-client`.
 
-use google_mcp_common::UserPolicy;
+use google_mcp_common::{SIGN_IN_WAIT_VAR, UserPolicy, parse_sign_in_wait};
+use std::time::Duration;
 use url::Url;
 
 /// Base URL of the Data API (`runReport`).
@@ -30,6 +31,9 @@ pub struct Config {
     pub data_url: Url,
     pub admin_url: Url,
     pub users: UserPolicy,
+    /// `MCP_SIGN_IN_WAIT_SECONDS`: how long a tool call waits for a sign-in the MCP
+    /// client agreed to open (default 5 minutes).
+    pub sign_in_wait: Duration,
 }
 
 impl Config {
@@ -44,6 +48,12 @@ impl Config {
             data_url: base_url(&lookup, DATA_URL_VAR, DEFAULT_DATA_URL)?,
             admin_url: base_url(&lookup, ADMIN_URL_VAR, DEFAULT_ADMIN_URL)?,
             users: UserPolicy::from_value(lookup(google_mcp_common::USER_EMAIL_VAR).as_deref()),
+            sign_in_wait: parse_sign_in_wait(lookup(SIGN_IN_WAIT_VAR).as_deref()).map_err(
+                |problem| ConfigError {
+                    name: SIGN_IN_WAIT_VAR,
+                    problem,
+                },
+            )?,
         })
     }
 }
@@ -95,6 +105,7 @@ mod tests {
             "https://analyticsadmin.googleapis.com/"
         );
         assert_eq!(config.users, UserPolicy::shared());
+        assert_eq!(config.sign_in_wait, Duration::from_mins(5));
     }
 
     #[test]
@@ -118,5 +129,10 @@ mod tests {
             "{error}"
         );
         assert!(config(&[(DATA_URL_VAR, "not a url")]).is_err());
+        let error = config(&[(SIGN_IN_WAIT_VAR, "forever")]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("MCP_SIGN_IN_WAIT_SECONDS:"),
+            "{error}"
+        );
     }
 }

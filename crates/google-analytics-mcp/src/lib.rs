@@ -29,6 +29,7 @@ pub use tools::AnalyticsServer;
 /// Builds the server's shared state from its configuration and a gateway client.
 pub fn build(config: Config, gateway: AuthClient) -> Result<Analytics, reqwest::Error> {
     let api = AnalyticsApi::new(config.data_url, config.admin_url)?;
-    let auth = GoogleAuth::new(gateway, &[ANALYTICS_READONLY_SCOPE]);
+    let auth =
+        GoogleAuth::new(gateway, &[ANALYTICS_READONLY_SCOPE]).sign_in_wait(config.sign_in_wait);
     Ok(Analytics::new(api, auth, config.users))
 }

@@ -2,14 +2,13 @@
 //! over stdio or streamable HTTP.
 
 use anyhow::Context as _;
-use clap::Parser;
 use google_analytics_mcp::config::Config;
 use google_analytics_mcp::{AnalyticsServer, build};
 use google_mcp_common::transport::{self, TransportArgs};
 use mcp_auth_client::AuthClient;
 
 /// The command line; everything else comes from the environment (see `--help`).
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(version, about = ABOUT, after_help = ENVIRONMENT)]
 struct Cli {
     #[command(flatten)]
@@ -25,11 +24,15 @@ Environment:
   MCP_USER_EMAIL              act only for this user (unset: every call passes user_email)
   GOOGLE_ANALYTICS_DATA_URL   default https://analyticsdata.googleapis.com
   GOOGLE_ANALYTICS_ADMIN_URL  default https://analyticsadmin.googleapis.com
+  MCP_SIGN_IN_WAIT_SECONDS    how long a call waits for a sign-in the client opened (default 300)
   RUST_LOG                    log filter for stderr (default info)";
+
+/// Next to the gateway's 8000 and google-ads-mcp's 8001 (as in docker-compose).
+const DEFAULT_BIND: &str = "127.0.0.1:8002";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli: Cli = transport::parse_command_line(DEFAULT_BIND);
     transport::init_tracing();
     let config = Config::from_env()?;
     let gateway = AuthClient::from_env().context("auth gateway configuration")?;

@@ -2,6 +2,7 @@
 //! (`{"error":{code,message,status,details}}` with `GoogleAdsFailure` or `ErrorInfo`
 //! details) into a text a person can act on.
 
+use crate::unreachable::{self, NoAnswer};
 use serde::Deserialize;
 use std::fmt::Write as _;
 
@@ -16,12 +17,18 @@ pub enum GoogleApiError {
         /// What Google said.
         status: Box<GoogleStatus>,
     },
-    /// Google could not be reached (connection, TLS, timeout).
-    #[error("{api} is unreachable")]
+    /// No HTTP answer came (unknown host, refused connection, TLS, timeout).
+    #[error("{api} at {host} could not be reached")]
     Unreachable {
         /// Which API.
         api: &'static str,
-        /// The transport error.
+        /// The URL's host and port (never its path or query).
+        host: String,
+        /// The variable that sets this API's URL (`GOOGLE_ADS_API_URL`).
+        url_setting: &'static str,
+        /// Why no answer came.
+        why: NoAnswer,
+        /// The transport error, without its URL.
         #[source]
         source: reqwest::Error,
     },
@@ -88,6 +95,32 @@ impl GoogleApiError {
         }
     }
 
+    /// An error for a call that got no HTTP answer, logged at WARN with the host and
+    /// the error chain (never the URL's path or query, never a token).
+    pub fn unreachable(
+        api: &'static str,
+        url_setting: &'static str,
+        error: reqwest::Error,
+    ) -> Self {
+        let host = unreachable::host_of(&error);
+        let why = NoAnswer::of(&error);
+        let source = error.without_url();
+        tracing::warn!(
+            api,
+            host,
+            ?why,
+            error = unreachable::chain(&source),
+            "no answer from a Google API"
+        );
+        Self::Unreachable {
+            api,
+            host,
+            url_setting,
+            why,
+            source,
+        }
+    }
+
     /// The HTTP status, for errors Google answered.
     pub fn http_status(&self) -> Option<u16> {
         match self {
@@ -123,14 +156,13 @@ impl GoogleApiError {
     pub fn explain(&self) -> String {
         match self {
             Self::Status { api, status } => status.explain(api),
-            Self::Unreachable { api, source } => {
-                let kind = if source.is_timeout() {
-                    "did not answer in time"
-                } else {
-                    "could not be reached"
-                };
-                format!("The {api} {kind}. This is usually temporary; please try again shortly.")
-            }
+            Self::Unreachable {
+                api,
+                host,
+                url_setting,
+                why,
+                source,
+            } => unreachable::explain(api, host, url_setting, *why, source),
             Self::UnexpectedResponse { api, problem } => {
                 format!("The {api} sent an answer this server could not read ({problem}).")
             }

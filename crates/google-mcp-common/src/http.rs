@@ -21,27 +21,34 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub struct GoogleHttp {
     client: reqwest::Client,
     api: &'static str,
+    url_setting: &'static str,
 }
 
 impl GoogleHttp {
-    /// A client for the API named `api` in error texts ("Google Ads API").
-    pub fn new(api: &'static str) -> Result<Self, reqwest::Error> {
+    /// A client for the API named `api` in error texts ("Google Ads API"), whose base
+    /// URL is set by the variable `url_setting` (named when the host cannot be reached).
+    pub fn new(api: &'static str, url_setting: &'static str) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("google-mcp-common/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client, api })
+        Ok(Self {
+            client,
+            api,
+            url_setting,
+        })
     }
 
     /// The same connection pool for another API of the same server (Analytics Data
-    /// and Admin, say), named `api` in error texts.
+    /// and Admin, say), named `api` in error texts, its URL set by `url_setting`.
     #[must_use]
-    pub fn for_api(&self, api: &'static str) -> Self {
+    pub fn for_api(&self, api: &'static str, url_setting: &'static str) -> Self {
         Self {
             client: self.client.clone(),
             api,
+            url_setting,
         }
     }
 
@@ -63,17 +70,15 @@ impl GoogleHttp {
         token: &Token,
     ) -> Result<T, GoogleApiError> {
         let api = self.api;
+        let unreachable = |error| GoogleApiError::unreachable(api, self.url_setting, error);
         let response = request
             .header(AUTHORIZATION, bearer(token))
             .send()
             .await
-            .map_err(|source| GoogleApiError::Unreachable { api, source })?;
+            .map_err(unreachable)?;
         let status = response.status();
         if status.is_success() {
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|source| GoogleApiError::Unreachable { api, source })?;
+            let bytes = response.bytes().await.map_err(unreachable)?;
             // Google omits empty fields, so an empty object stands for "no results".
             let bytes = if bytes.is_empty() {
                 &b"{}"[..]

@@ -5,10 +5,14 @@
 //!   `user_email` argument); a single-user server never acts for anyone else.
 //! - [`GoogleAuth`]: a token from the auth gateway per call (or the sign-in reply:
 //!   link, URL elicitation or incremental consent), with one retry on a fresh token
-//!   when Google answers 401.
+//!   when Google answers 401. After an MCP client accepts a URL elicitation, the tool
+//!   call waits for the sign-in up to `MCP_SIGN_IN_WAIT_SECONDS` (default 5 minutes;
+//!   [`parse_sign_in_wait`]), then answers with the link.
 //! - [`GoogleHttp`] and [`GoogleApiError`]: one pooled HTTP client with timeouts, and
 //!   Google's error bodies turned into texts a person can act on.
 //! - [`ToolFailure`]: the one error type of tool bodies, already in reply shape.
+//! - [`call_tool`]: a server's `call_tool` that explains arguments not fitting a tool's
+//!   input schema (the missing or wrong argument, what it expects) instead of serde.
 //! - [`Table`]: readable aligned text tables with a row count.
 //! - [`transport`]: `--transport stdio|http`, `--bind`, `--allowed-host`, and serving.
 //! - `testing` (feature `testing`): a real gateway and Google emulator, sign-in, and
@@ -72,28 +76,34 @@
 //! let server = Server {
 //!     users: UserPolicy::from_env(),
 //!     google: GoogleAuth::from_env(&["https://www.googleapis.com/auth/adwords"])?,
-//!     http: GoogleHttp::new("Google Ads API")?,
+//!     http: GoogleHttp::new("Google Ads API", "GOOGLE_ADS_API_URL")?,
 //! };
 //! # let _ = server;
 //! # Ok(())
 //! # }
 //! ```
 
+mod arguments;
 mod failure;
 mod google_error;
 mod http;
 mod session;
 mod table;
 pub mod transport;
+mod unreachable;
 mod user;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use arguments::{call_tool, explain as explain_arguments};
 pub use failure::ToolFailure;
 pub use google_error::{DetailError, GoogleApiError, GoogleStatus};
 pub use http::GoogleHttp;
-pub use session::{GOOGLE_PROVIDER, GoogleAuth};
+pub use session::{
+    DEFAULT_SIGN_IN_WAIT, GOOGLE_PROVIDER, GoogleAuth, SIGN_IN_WAIT_VAR, parse_sign_in_wait,
+};
 pub use table::Table;
 pub use transport::{Transport, TransportArgs};
+pub use unreachable::NoAnswer;
 pub use user::{USER_EMAIL_VAR, UserPolicy};

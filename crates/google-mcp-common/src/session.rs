@@ -5,9 +5,42 @@ use crate::failure::ToolFailure;
 use crate::google_error::GoogleApiError;
 use mcp_auth_client::{AuthClient, ConfigError, RequireAuth, Token, ToolCall};
 use std::future::Future;
+use std::time::Duration;
 
 /// The gateway's provider id for Google.
 pub const GOOGLE_PROVIDER: &str = "google";
+
+/// The variable setting how long a tool call waits for a sign-in the MCP client agreed
+/// to open (URL elicitation), in whole seconds.
+pub const SIGN_IN_WAIT_VAR: &str = "MCP_SIGN_IN_WAIT_SECONDS";
+/// Five minutes: time to sign in, while the tool call (and the model) waits.
+pub const DEFAULT_SIGN_IN_WAIT: Duration = Duration::from_mins(5);
+/// An hour: longer waits only hold a call open on a sign-in nobody finishes.
+const MAX_SIGN_IN_WAIT_SECONDS: u64 = 3600;
+
+/// The sign-in wait from the value of [`SIGN_IN_WAIT_VAR`]: unset or blank gives
+/// [`DEFAULT_SIGN_IN_WAIT`]; otherwise whole seconds from 1 to 3600.
+///
+/// ```
+/// use google_mcp_common::parse_sign_in_wait;
+/// use std::time::Duration;
+///
+/// assert_eq!(parse_sign_in_wait(None).unwrap(), Duration::from_secs(300));
+/// assert_eq!(parse_sign_in_wait(Some(" 60 ")).unwrap(), Duration::from_secs(60));
+/// assert!(parse_sign_in_wait(Some("0")).is_err());
+/// assert!(parse_sign_in_wait(Some("5m")).is_err());
+/// ```
+pub fn parse_sign_in_wait(value: Option<&str>) -> Result<Duration, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(DEFAULT_SIGN_IN_WAIT);
+    };
+    match value.parse::<u64>() {
+        Ok(seconds @ 1..=MAX_SIGN_IN_WAIT_SECONDS) => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!(
+            "{value:?} is not a number of seconds from 1 to {MAX_SIGN_IN_WAIT_SECONDS}"
+        )),
+    }
+}
 
 /// Google access for tools: the gateway client, the `google` provider and the scopes
 /// every call of this server needs. Cheap to clone.
@@ -31,6 +64,15 @@ impl GoogleAuth {
             auth,
             scopes: required_scopes.iter().map(ToString::to_string).collect(),
         }
+    }
+
+    /// How long a tool call waits for a sign-in after the MCP client agreed to open the
+    /// link (URL elicitation); the call is blocked meanwhile. Default
+    /// [`DEFAULT_SIGN_IN_WAIT`].
+    #[must_use]
+    pub fn sign_in_wait(mut self, wait: Duration) -> Self {
+        self.auth = self.auth.sign_in_timeout(wait);
+        self
     }
 
     /// From `AUTH_GATEWAY_URL` and `AUTH_GATEWAY_API_KEY`.

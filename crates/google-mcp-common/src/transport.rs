@@ -7,7 +7,7 @@ use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::future::Future;
-use std::io;
+use std::io::{self, IsTerminal as _};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -27,14 +27,15 @@ pub enum Transport {
     Http,
 }
 
-/// The transport flags every Google MCP server takes; flatten into its CLI.
+/// The transport flags every Google MCP server takes; flatten into its CLI and parse
+/// it with [`parse_command_line`], which sets the server's own default `--bind`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TransportArgs {
     /// stdio (default) or http.
     #[arg(long, value_enum, default_value_t = Transport::Stdio, env = "MCP_TRANSPORT")]
     pub transport: Transport,
     /// Address to listen on with --transport http.
-    #[arg(long, default_value = "127.0.0.1:8000", env = "MCP_BIND")]
+    #[arg(long, env = "MCP_BIND")]
     pub bind: SocketAddr,
     /// A `Host` header value accepted over HTTP besides localhost (repeatable, or
     /// comma-separated in `MCP_ALLOWED_HOSTS`); needed when clients reach the server
@@ -46,6 +47,17 @@ pub struct TransportArgs {
         value_name = "HOST"
     )]
     pub allowed_hosts: Vec<String>,
+}
+
+/// Parses the command line of a server whose CLI flattens [`TransportArgs`], with
+/// `default_bind` as the default `--bind` (each server has its own port, so that they
+/// and the gateway, on 8000, can run side by side). Exits with clap's message on error.
+pub fn parse_command_line<C: clap::Parser>(default_bind: &'static str) -> C {
+    let command = C::command().mut_arg("bind", |arg| {
+        arg.default_value(default_bind).required(false)
+    });
+    let matches = command.get_matches();
+    C::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
 }
 
 /// Logs to stderr (never stdout, which carries the protocol on stdio), filtered by
@@ -70,7 +82,12 @@ where
     match args.transport {
         Transport::Stdio => serve_stdio(factory()).await,
         Transport::Http => {
-            let listener = TcpListener::bind(args.bind).await?;
+            let listener = TcpListener::bind(args.bind).await.map_err(|error| {
+                io::Error::new(
+                    error.kind(),
+                    format!("could not listen on {}: {error}", args.bind),
+                )
+            })?;
             tracing::info!(address = %listener.local_addr()?, path = MCP_PATH, "serving MCP over streamable HTTP");
             let hosts = args.allowed_hosts.clone();
             serve_http(factory, listener, hosts, shutdown_signal()).await
@@ -84,12 +101,31 @@ where
     S: ServerHandler + Send + 'static,
 {
     tracing::info!("serving MCP over stdio");
+    if io::stdin().is_terminal() {
+        // Someone started it by hand; without this it would wait silently.
+        eprintln!("{}", waiting_for_client_hint());
+    }
     let running = server
         .serve(rmcp::transport::stdio())
         .await
         .map_err(io::Error::other)?;
     running.waiting().await.map_err(io::Error::other)?;
     Ok(())
+}
+
+/// The line for a person who started the stdio server in a terminal (stderr only:
+/// stdout is the protocol channel).
+fn waiting_for_client_hint() -> String {
+    let program = std::env::args_os().next().map_or_else(
+        || "SERVER".to_owned(),
+        |arg| arg.to_string_lossy().into_owned(),
+    );
+    format!(
+        "{program}: this server speaks MCP (JSON-RPC) on stdin/stdout and is waiting for an \
+         MCP client to start it. To try it by hand: npx @modelcontextprotocol/inspector --cli \
+         -e AUTH_GATEWAY_URL=... -e AUTH_GATEWAY_API_KEY=... {program} --method tools/list \
+         (or serve HTTP with --transport http). Ctrl-C quits."
+    )
 }
 
 /// Serves streamable HTTP at `/mcp` on `listener` until `shutdown` completes; open

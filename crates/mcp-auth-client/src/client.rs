@@ -1,5 +1,7 @@
-//! `AuthClient`: the gateway's HTTP API (ARCHITECTURE.md §3) as typed calls, with one
-//! pooled reqwest client and the token cache.
+//! `AuthClient`: the gateway's HTTP API for MCP servers (`/auth/token`, `/auth/init`,
+//! `/auth/status/{session}`, `/auth/providers/{user}`, `/auth/revoke`; their wire
+//! types are in `gateway-proto`) as typed calls, with one pooled reqwest client and
+//! the token cache.
 
 use crate::config::AuthClientBuilder;
 use crate::error::{AuthError, ConfigError};

@@ -1,5 +1,6 @@
 //! The typed outcomes of a gateway call that did not yield what was asked for, one
-//! variant per situation an MCP server handles differently (ARCHITECTURE.md §3, G6).
+//! variant per situation an MCP server handles differently: sign in, ask for more
+//! scopes, retry later, or fix the server's configuration.
 
 use std::time::Duration;
 

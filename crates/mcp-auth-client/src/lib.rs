@@ -12,6 +12,12 @@
 //!   - the client declared URL-mode elicitation, protocol 2026-07-28: the tool answers
 //!     `input_required` with a URL-mode elicitation; the client opens the link and
 //!     retries, and the retry waits for the sign-in and completes with data;
+//!   - in both, once the client has accepted the elicitation the tool call stays open
+//!     until the user finishes signing in or the wait ends:
+//!     [`RequireAuth::sign_in_timeout`], **default 5 minutes**. A user who never
+//!     finishes blocks that call for the whole wait; it then answers with the link (the
+//!     text below). Set a shorter wait for clients that show the link where it is easy
+//!     to miss;
 //!   - otherwise: a tool result with `isError: true` whose text gives the link and asks
 //!     the user to retry after signing in; the same text goes out as a log message and,
 //!     when the call asked for progress, as a progress message.

@@ -3,10 +3,18 @@
 //! Google 401, and refusing another person's email on a single-user server.
 
 use crate::support::{
-    USER, Via, call, call_ok, connect, is_error, sign_in_link, signed_in, text_of,
+    USER, Via, call, call_ok, connect, is_error, server_env, sign_in_link, signed_in, text_of,
 };
-use google_mcp_common::testing::{TestStack, follow};
+use google_mcp_common::testing::{TestStack, follow, mcp};
+use rmcp::ClientHandler;
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
+    ElicitationAction, ElicitationCapability, ErrorData, Implementation, ProtocolVersion,
+    UrlElicitationCapability,
+};
+use rmcp::service::{RequestContext, RoleClient};
 use serde_json::json;
+use std::time::Duration;
 
 async fn the_sign_in_link_works_and_then_the_same_call_succeeds(via: Via) {
     let stack = TestStack::start().await.unwrap();
@@ -153,5 +161,52 @@ async fn a_grant_without_the_ads_scope_asks_for_incremental_consent() {
     let link = sign_in_link(&text, &stack.gateway_url).expect("a consent link");
     assert_eq!(follow(&link).await.unwrap(), 200);
     call_ok(&client, "list_accounts", json!({})).await;
+    client.cancel().await.unwrap();
+}
+
+/// An MCP client whose person agrees to open sign-in links and never signs in.
+#[derive(Clone)]
+struct OpensLinksButNeverSignsIn;
+
+impl ClientHandler for OpensLinksButNeverSignsIn {
+    async fn create_elicitation(
+        &self,
+        _request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        Ok(ElicitResult::new(ElicitationAction::Accept))
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        let mut capabilities = ClientCapabilities::default();
+        capabilities.elicitation =
+            Some(ElicitationCapability::new().with_url(UrlElicitationCapability::new()));
+        ClientConfig::new(capabilities, Implementation::new("never-signs-in", "1"))
+            .with_protocol_version(ProtocolVersion::V_2025_11_25)
+    }
+}
+
+#[tokio::test]
+async fn an_accepted_sign_in_that_never_happens_ends_after_mcp_sign_in_wait_seconds() {
+    let stack = TestStack::start().await.unwrap();
+    let mut env = server_env(&stack, Some(USER));
+    env.push(("MCP_SIGN_IN_WAIT_SECONDS".into(), "1".into()));
+    let client = mcp::connect_stdio_with(
+        OpensLinksButNeverSignsIn,
+        env!("CARGO_BIN_EXE_google-ads-mcp"),
+        &[],
+        &env,
+    )
+    .await
+    .unwrap();
+    let call = client.call_tool(CallToolRequestParams::new("list_accounts"));
+    // A bound, not a synchronisation: the default wait would be five minutes.
+    let result = tokio::time::timeout(Duration::from_mins(1), call)
+        .await
+        .expect("the call ends after the configured wait")
+        .unwrap();
+    assert!(is_error(&result));
+    let text = text_of(&result);
+    assert!(sign_in_link(&text, &stack.gateway_url).is_some(), "{text}");
     client.cancel().await.unwrap();
 }

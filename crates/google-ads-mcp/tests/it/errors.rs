@@ -1,7 +1,7 @@
 //! Google's errors and bad arguments come back as readable tool errors.
 
-use crate::support::{USER, Via, call, call_ok, is_error, server_env, signed_in, text_of};
-use google_mcp_common::testing::mcp;
+use crate::support::{USER, Via, call, call_ok, connect, is_error, server_env, signed_in, text_of};
+use google_mcp_common::testing::{TestStack, mcp};
 use serde_json::json;
 
 #[tokio::test]
@@ -134,5 +134,60 @@ async fn a_sunset_api_version_is_explained() {
     let text = text_of(&result);
     assert!(text.contains("HTTP 404"), "{text}");
     assert!(text.contains("sunset"), "{text}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_api_url_nobody_listens_on_is_explained_as_a_setting_to_check_not_as_temporary() {
+    let stack = TestStack::start().await.unwrap();
+    stack.sign_in(USER).await.unwrap();
+    let closed = closed_address();
+    let mut env = server_env(&stack, Some(USER));
+    env.retain(|(name, _)| name != "GOOGLE_ADS_API_URL");
+    env.push(("GOOGLE_ADS_API_URL".into(), format!("http://{closed}")));
+    let client = mcp::connect_stdio(env!("CARGO_BIN_EXE_google-ads-mcp"), &[], &env)
+        .await
+        .unwrap();
+    let result = call(&client, "list_accounts", json!({})).await;
+    assert!(is_error(&result));
+    let text = text_of(&result);
+    assert!(
+        text.contains(&format!(
+            "The Google Ads API could not be reached: {closed} refused the connection"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("GOOGLE_ADS_API_URL"), "{text}");
+    assert!(!text.contains("usually temporary"), "{text}");
+    client.cancel().await.unwrap();
+}
+
+/// A local address nothing listens on: bound on port 0, then released.
+fn closed_address() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+#[tokio::test]
+async fn a_missing_argument_is_named_with_what_it_expects_instead_of_serdes_text() {
+    let stack = TestStack::start().await.unwrap();
+    let client = connect(&stack, Some(USER), Via::Stdio).await;
+    let result = call(
+        &client,
+        "execute_gaql_query",
+        json!({"customer_id": "4567890123"}),
+    )
+    .await;
+    assert!(is_error(&result));
+    let text = text_of(&result);
+    assert!(
+        text.starts_with("execute_gaql_query was not run; correct its arguments"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `query` is required: a string. A GAQL SELECT query"),
+        "{text}"
+    );
+    assert!(!text.contains("missing field"), "{text}");
     client.cancel().await.unwrap();
 }

@@ -53,6 +53,11 @@ async fn stdio_lists_six_read_only_tools_with_enums_in_their_schemas() {
         json!(["campaigns", "ads", "creatives", "images"])
     );
     assert_eq!(properties["date_range"]["enum"][4], "LAST_30_DAYS");
+    assert_eq!(properties["date_range"]["default"], "LAST_30_DAYS");
+    assert_eq!(
+        mcp::defaults_outside_their_schema(&tools),
+        Vec::<String>::new()
+    );
     assert_eq!(
         router.input_schema["required"],
         json!(["customer_id", "intent"])
@@ -103,4 +108,39 @@ async fn the_binary_serves_streamable_http_at_mcp() {
     );
     client.cancel().await.unwrap();
     child.kill().await.unwrap();
+}
+
+/// The binary run with `args` and a gateway configuration nothing is asked of; its
+/// exit status and stderr (or stdout, for `--help`).
+async fn run_binary(args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_google-ads-mcp"))
+        .args(args)
+        .env_remove("MCP_BIND")
+        .env_remove("MCP_TRANSPORT")
+        .env("AUTH_GATEWAY_URL", "http://127.0.0.1:9")
+        .env("AUTH_GATEWAY_API_KEY", "unused")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_default_http_address_is_port_8001_next_to_the_gateway() {
+    let help = run_binary(&["--help"]).await;
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("[default: 127.0.0.1:8001]"), "{text}");
+}
+
+#[tokio::test]
+async fn an_address_in_use_is_named_in_the_startup_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = run_binary(&["--transport", "http", "--bind", &address]).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("could not listen on {address}: ")),
+        "{stderr}"
+    );
 }

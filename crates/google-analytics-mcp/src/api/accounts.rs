@@ -1,5 +1,5 @@
-//! The Admin API v1beta `accountSummaries.list` wire types (REFERENCE-MCP-GOOGLE.md
-//! §4.3): one page of accounts, each with the properties the user can see.
+//! The Admin API v1beta `accountSummaries.list` wire types: one page of accounts, each
+//! with the properties the user can see.
 
 use serde::Deserialize;
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod report;
 
+use crate::config::{ADMIN_URL_VAR, DATA_URL_VAR};
 use crate::input::PropertyId;
 use accounts::{AccountSummariesPage, PAGE_SIZE};
 use google_mcp_common::{GoogleApiError, GoogleHttp};
@@ -29,8 +30,8 @@ impl AnalyticsApi {
     /// Clients for the Data API at `data_url` and the Admin API at `admin_url`.
     pub fn new(data_url: Url, admin_url: Url) -> Result<Self, reqwest::Error> {
         Ok(Self {
-            data: GoogleHttp::new(DATA_API)?,
-            admin: GoogleHttp::new(ADMIN_API)?,
+            data: GoogleHttp::new(DATA_API, DATA_URL_VAR)?,
+            admin: GoogleHttp::new(ADMIN_API, ADMIN_URL_VAR)?,
             data_url,
             admin_url,
         })

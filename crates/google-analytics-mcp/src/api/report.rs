@@ -1,5 +1,6 @@
 //! The Data API v1beta `runReport` wire types: the request this server sends and the
-//! parts of the response it reads (REFERENCE-MCP-GOOGLE.md §4.2).
+//! parts of the response it reads (Google documents both under
+//! `properties.runReport` in the Data API reference).
 
 use crate::input::{DateRange, FieldName, RowLimit};
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,10 @@ use mcp_auth_client::ToolCall;
 use presets::InputError;
 use rmcp::handler::server::tool::schema_for_output;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResponse, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler, tool, tool_handler, tool_router};
 
 /// What the model reads before it uses the tools.
@@ -159,6 +162,15 @@ impl AnalyticsServer {
 
 #[tool_handler]
 impl ServerHandler for AnalyticsServer {
+    /// Like rmcp's, but arguments that do not fit a tool's schema get a readable answer.
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        google_mcp_common::call_tool(&Self::tool_router(), self, request, context).await
+    }
+
     fn get_info(&self) -> ServerConfig {
         let instructions = format!("{INSTRUCTIONS}\n{}", self.analytics.users().instructions());
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())

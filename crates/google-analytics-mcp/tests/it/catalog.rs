@@ -3,6 +3,7 @@
 
 use crate::support::{Via, connect};
 use google_mcp_common::testing::TestStack;
+use google_mcp_common::testing::mcp::defaults_outside_their_schema;
 
 #[tokio::test]
 async fn five_read_only_tools_are_listed_with_input_and_output_schemas() {
@@ -33,6 +34,7 @@ async fn five_read_only_tools_are_listed_with_input_and_output_schemas() {
         let properties = tool.input_schema["properties"].as_object().unwrap();
         assert!(properties.contains_key("user_email"), "{}", tool.name);
     }
+    assert_eq!(defaults_outside_their_schema(&tools), Vec::<String>::new());
     let run_report = &tools[4].input_schema;
     assert_eq!(
         run_report["required"],

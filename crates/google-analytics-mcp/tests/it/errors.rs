@@ -1,8 +1,10 @@
 //! Failures come back as tool errors a person and a model can act on; input errors
 //! are caught before any call to Google.
 
-use crate::support::{ANALYST, Via, call_err, connect};
+use crate::support::{ANALYST, Via, call_err, connect, server_env};
+use google_analytics_mcp::config::ADMIN_URL_VAR;
 use google_mcp_common::testing::TestStack;
+use google_mcp_common::testing::mcp::connect_stdio;
 use serde_json::json;
 
 async fn google_refusals_are_readable_tool_errors(via: Via) {
@@ -102,4 +104,52 @@ async fn invalid_input_is_refused_without_calling_google_or_the_gateway() {
             .await
             .unwrap()
     );
+}
+
+#[tokio::test]
+async fn an_api_url_nobody_listens_on_is_explained_as_a_setting_to_check_not_as_temporary() {
+    let stack = TestStack::start().await.unwrap();
+    stack.sign_in(ANALYST).await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut env = server_env(&stack, Some(ANALYST));
+    env.retain(|(name, _)| name != ADMIN_URL_VAR);
+    env.push((ADMIN_URL_VAR.to_owned(), format!("http://{closed}")));
+    let client = connect_stdio(env!("CARGO_BIN_EXE_google-analytics-mcp"), &[], &env)
+        .await
+        .unwrap();
+    let text = call_err(&client, "list_properties", json!({})).await;
+    assert!(
+        text.contains(&format!(
+            "The Google Analytics Admin API could not be reached: {closed} refused the connection"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(ADMIN_URL_VAR), "{text}");
+    assert!(!text.contains("usually temporary"), "{text}");
+}
+
+#[tokio::test]
+async fn missing_and_mistyped_arguments_are_named_with_what_they_expect() {
+    let stack = TestStack::start().await.unwrap();
+    let client = connect(&stack, Via::Http, Some(ANALYST)).await;
+    let arguments = json!({
+        "property_id": "312345678", "start_date": "today", "end_date": "today", "limit": "ten",
+    });
+    let text = call_err(&client, "run_report", arguments).await;
+    assert!(
+        text.starts_with("run_report was not run; correct its arguments"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `metrics` is required: a list of strings. One to 10 GA4 metric API names"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `limit` must be a whole number: a whole number from 1 to 250000"),
+        "{text}"
+    );
+    assert!(!text.contains("failed to deserialize"), "{text}");
 }

@@ -5,7 +5,7 @@
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use rmcp::{ServerHandler, ServiceExt};
+use rmcp::{ClientHandler, ServerHandler, ServiceExt};
 use std::process::Stdio;
 
 /// A connected MCP client.
@@ -22,6 +22,16 @@ pub async fn connect_stdio(
     args: &[&str],
     env: &[(String, String)],
 ) -> anyhow::Result<McpClient> {
+    connect_stdio_with((), binary, args, env).await
+}
+
+/// Like [`connect_stdio`], with `client` answering the server's requests (elicitation).
+pub async fn connect_stdio_with<C: ClientHandler>(
+    client: C,
+    binary: &str,
+    args: &[&str],
+    env: &[(String, String)],
+) -> anyhow::Result<RunningService<RoleClient, C>> {
     let mut command = tokio::process::Command::new(binary);
     command.args(args);
     for (name, _) in std::env::vars() {
@@ -37,7 +47,7 @@ pub async fn connect_stdio(
     let (transport, _) = TokioChildProcess::builder(command)
         .stderr(Stdio::inherit())
         .spawn()?;
-    Ok(().serve(transport).await?)
+    Ok(client.serve(transport).await?)
 }
 
 /// Connects over streamable HTTP to `url` (`http://…/mcp`).
@@ -102,4 +112,51 @@ pub fn sign_in_link(text: &str, gateway_url: &str) -> Option<String> {
     text.split_whitespace()
         .find(|word| word.starts_with(&prefix))
         .map(str::to_owned)
+}
+
+/// Every property default in the tools' input schemas that the property's own schema
+/// refuses (a value outside its `enum`, or of a type it does not allow), as
+/// `tool.property: default`.
+pub fn defaults_outside_their_schema(tools: &[rmcp::model::Tool]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for tool in tools {
+        let properties = tool
+            .input_schema
+            .get("properties")
+            .and_then(|p| p.as_object());
+        for (name, schema) in properties.into_iter().flatten() {
+            let Some(default) = schema.get("default") else {
+                continue;
+            };
+            let in_enum = schema
+                .get("enum")
+                .and_then(serde_json::Value::as_array)
+                .is_none_or(|values| values.contains(default));
+            let of_allowed_type = match schema.get("type") {
+                Some(serde_json::Value::String(kind)) => json_type_is(default, kind),
+                Some(serde_json::Value::Array(kinds)) => kinds
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .any(|kind| json_type_is(default, kind)),
+                _ => !default.is_null(),
+            };
+            if !in_enum || !of_allowed_type {
+                wrong.push(format!("{}.{name}: {default}", tool.name));
+            }
+        }
+    }
+    wrong
+}
+
+fn json_type_is(value: &serde_json::Value, kind: &str) -> bool {
+    match kind {
+        "null" => value.is_null(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => false,
+    }
 }
