@@ -1,8 +1,8 @@
 //! The HTTP/1.1 accept loop. `axum::serve` gives hyper no timer, which silently turns
-//! its header-read timeout off (SECURITY.md G2); this loop sets one, caps open
+//! its header-read timeout off (docs/threat-model.md G2); this loop sets one, caps open
 //! connections, hands handlers the peer address, and shuts down gracefully: on the
 //! signal it closes the listener (new connections are refused), lets in-flight requests
-//! finish within the grace period, then returns (SECURITY.md R11).
+//! finish within the grace period, then returns (docs/threat-model.md R11).
 
 use axum::Router;
 use axum::body::Body;
@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
 
 /// Largest request head (request line and headers) read; a larger one is answered 431
-/// (SECURITY.md F3 bounds headers to 8 KiB; the rest is room for the request line).
+/// (docs/threat-model.md F3 bounds headers to 8 KiB; the rest is room for the request line).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.

@@ -1,5 +1,5 @@
 //! Operational settings: the metrics listener, timeouts, graceful shutdown, connection
-//! cap and rate limits (SECURITY.md G1, G2, R11). All have defaults fit for production.
+//! cap and rate limits (docs/threat-model.md G1, G2, R11). All have defaults fit for production.
 
 use super::{ConfigError, Vars, invalid};
 use crate::core::maintenance::MaintenanceSettings;

@@ -1,4 +1,4 @@
-//! API clients (G7, SECURITY.md A1–A3): per-MCP-server keys `gw_<43 base64url chars>`
+//! API clients (G7, docs/threat-model.md A1–A3): per-MCP-server keys `gw_<43 base64url chars>`
 //! (32 random bytes), stored only as SHA-256 digests, with provider and scope
 //! allow-lists, revocation, and rotation with a grace period for the old key.
 

@@ -1,4 +1,4 @@
-//! Per-MCP-server API keys (G7, SECURITY.md A1–A4): allow-lists, revocation, rotation
+//! Per-MCP-server API keys (G7, docs/threat-model.md A1–A4): allow-lists, revocation, rotation
 //! with a grace period, session isolation, and the audit trail they leave.
 
 use crate::on_both_backends;

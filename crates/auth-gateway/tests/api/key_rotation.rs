@@ -1,4 +1,4 @@
-//! Online key rotation (G2, SECURITY.md R12, R13): rows under an old key are moved to the
+//! Online key rotation (G2, docs/threat-model.md R12, R13): rows under an old key are moved to the
 //! primary while the gateway serves and refreshes; interrupted runs resume; unknown key
 //! ids are named and make the gateway not ready; undecryptable rows are left untouched.
 

@@ -1,5 +1,5 @@
 //! The real binary as an operator runs it: JSON logs with request ids, and a graceful
-//! shutdown on SIGTERM (SECURITY.md R11).
+//! shutdown on SIGTERM (docs/threat-model.md R11).
 
 use crate::support::app::API_KEY;
 use crate::support::process::GatewayProcess;

@@ -262,7 +262,7 @@ async fn set_accepting_connections(database: &str, accepting: bool) {
     conn.close().await.unwrap();
 }
 
-/// Every route of ARCHITECTURE.md §3 plus the operator pages.
+/// Every route of the README's HTTP API table plus the operator pages.
 const ROUTES: &[(&str, &str)] = &[
     ("POST", "/auth/init"),
     ("POST", "/auth/token"),

@@ -1,4 +1,4 @@
-//! Secrets at rest and in logs (SECURITY.md D1, D2, D4, H1): what a stolen database, a
+//! Secrets at rest and in logs (docs/threat-model.md D1, D2, D4, H1): what a stolen database, a
 //! tampered row, a `Debug` print or the captured logs reveal. Also the raw-SQL helpers
 //! the other attack modules use to prove a request "changed nothing".
 

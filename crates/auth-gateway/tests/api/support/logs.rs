@@ -1,5 +1,5 @@
 //! Captures everything the gateway logs in this test process, so tests can search the
-//! logs for secrets (SECURITY.md H1).
+//! logs for secrets (docs/threat-model.md H1).
 
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
