@@ -13,7 +13,7 @@ use super::key_rotation::KeyCheck;
 use super::token_cache::TokenCache;
 use crate::monitoring::Metrics;
 use crate::store::Store;
-use crate::upstream::Provider;
+use crate::upstream::{Provider, known_provider};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -179,9 +179,17 @@ impl Gateway {
     }
 
     pub(super) fn provider(&self, name: &str) -> Result<&Arc<dyn Provider>, CoreError> {
-        self.providers
-            .get(name)
-            .ok_or_else(|| CoreError::UnknownProvider(name.chars().take(64).collect()))
+        if let Some(provider) = self.providers.get(name) {
+            return Ok(provider);
+        }
+        let mut configured: Vec<String> = self.providers.keys().cloned().collect();
+        configured.sort();
+        let name: String = name.chars().take(64).collect();
+        Err(if known_provider(&name).is_some() {
+            CoreError::ProviderNotConfigured { name, configured }
+        } else {
+            CoreError::UnknownProvider { name, configured }
+        })
     }
 
     pub(super) fn parse_email(raw: &str) -> Result<Email, CoreError> {

@@ -6,6 +6,7 @@ mod background_refresh;
 mod bad_input;
 mod clients;
 mod deploy_files;
+mod first_hour;
 mod flow_attacks;
 mod full_flow;
 mod key_rotation;
