@@ -26,12 +26,13 @@ pub fn page(doc: &Value) -> String {
         body,
         "<h1>{}</h1><p>{}</p><p>Operations marked <span class=\"key\">X-API-Key</span> need \
          the header <code>X-API-Key: &lt;your key&gt;</code>; without it they answer 403 \
-         <code>{{\"detail\":\"Invalid API key\"}}</code>. The machine-readable document is \
+         <code>{{\"detail\":\"Invalid API key\",\"hint\":\"...\"}}</code>. The machine-readable document is \
          at <a href=\"/openapi.json\">/openapi.json</a>.</p>",
         escape(title),
         inline(doc["info"]["description"].as_str().unwrap_or_default()),
     );
     let tags = doc["tags"].as_array().cloned().unwrap_or_default();
+    let mut error_bodies = Vec::new();
     for tag in &tags {
         let name = tag["name"].as_str().unwrap_or_default();
         let _ = write!(
@@ -45,9 +46,22 @@ pub fn page(doc: &Value) -> String {
                 .as_array()
                 .is_some_and(|tags| tags.iter().any(|t| t == name))
             {
-                operation_section(&mut body, doc, method, path, operation);
+                operation_section(&mut body, doc, (method, path), operation, &mut error_bodies);
             }
         }
+    }
+    error_bodies.sort_unstable();
+    error_bodies.dedup();
+    body.push_str("<h2>Error bodies</h2><p>The shapes the error answers above name.</p>");
+    for name in error_bodies {
+        let schema = &doc["components"]["schemas"][name];
+        let _ = write!(
+            body,
+            "<section id=\"{id}\"><h3><code>{id}</code></h3><p>{}</p><pre><code>{}</code></pre></section>",
+            inline(schema["description"].as_str().unwrap_or_default()),
+            escape(&shape(doc, schema, 0)),
+            id = escape(name),
+        );
     }
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -83,7 +97,15 @@ fn method_name(method: &str) -> &'static str {
     }
 }
 
-fn operation_section(out: &mut String, doc: &Value, method: &str, path: &str, operation: &Value) {
+/// One operation. Error answers name their body's schema (spelled out once, at the end,
+/// collected into `error_bodies`) rather than repeating it under every operation.
+fn operation_section<'a>(
+    out: &mut String,
+    doc: &'a Value,
+    (method, path): (&str, &str),
+    operation: &'a Value,
+    error_bodies: &mut Vec<&'a str>,
+) {
     let needs_key = operation["security"]
         .as_array()
         .is_some_and(|schemes| !schemes.is_empty());
@@ -100,12 +122,12 @@ fn operation_section(out: &mut String, doc: &Value, method: &str, path: &str, op
     let text = [&operation["summary"], &operation["description"]]
         .iter()
         .filter_map(|value| value.as_str())
-        .map(|text| strip_route(text, method, path))
+        .map(|text| capitalised(strip_route(text, method, path)))
         .filter(|text| !text.is_empty())
         .collect::<Vec<_>>();
-    let mut seen = Vec::new();
-    for paragraph in text {
-        if !seen.contains(&paragraph) {
+    let mut seen: Vec<&str> = Vec::new();
+    for paragraph in &text {
+        if !seen.contains(&paragraph.as_str()) {
             let _ = write!(out, "<p>{}</p>", inline(paragraph));
             seen.push(paragraph);
         }
@@ -139,9 +161,23 @@ fn operation_section(out: &mut String, doc: &Value, method: &str, path: &str, op
     if let Some(responses) = operation["responses"].as_object() {
         for (status, response) in responses {
             let description = response["description"].as_str().unwrap_or_default();
-            let body = json_schema(response).map_or_else(String::new, |schema| {
-                format!("<pre><code>{}</code></pre>", escape(&shape(doc, schema, 0)))
-            });
+            let reference = json_schema(response)
+                .and_then(|schema| schema["$ref"].as_str())
+                .and_then(|reference| reference.rsplit('/').next())
+                .filter(|name| !status.starts_with('2') && name.ends_with("Body"));
+            let body = match (reference, json_schema(response)) {
+                (Some(name), _) => {
+                    error_bodies.push(name);
+                    format!(
+                        " <a href=\"#{name}\"><code>{name}</code></a>",
+                        name = escape(name)
+                    )
+                }
+                (None, Some(schema)) => {
+                    format!("<pre><code>{}</code></pre>", escape(&shape(doc, schema, 0)))
+                }
+                (None, None) => String::new(),
+            };
             let _ = write!(
                 out,
                 "<tr><td><b>{}</b></td><td>{}{body}</td></tr>",
@@ -168,6 +204,15 @@ fn strip_route<'a>(text: &'a str, method: &str, path: &str) -> &'a str {
         Some(rest) => rest.trim_start_matches(':').trim(),
         None => text,
     }
+}
+
+/// `text` with its first letter upper-cased (summaries read as sentences once the route
+/// is stripped).
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// Escapes `text` and turns Markdown inline code (`` `x` ``) into `<code>`.
@@ -283,6 +328,7 @@ mod tests {
             super::strip_route("`POST /auth/init`: start a sign-in", "POST", "/auth/init"),
             "start a sign-in"
         );
+        assert_eq!(super::capitalised("start a sign-in"), "Start a sign-in");
     }
 
     #[test]

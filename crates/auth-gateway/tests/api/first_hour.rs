@@ -193,6 +193,12 @@ async fn the_docs_page_is_readable_html_with_each_operation_once_its_key_and_bod
             .count(),
         5
     );
+    // Error bodies are spelled out once and linked, not repeated per operation.
+    for name in ["ErrorBody", "ApiKeyErrorBody", "ValidationErrorBody"] {
+        assert_eq!(page.matches(&format!("id=\"{name}\"")).count(), 1, "{name}");
+        assert!(page.contains(&format!("href=\"#{name}\"")), "{name}");
+    }
+    assert!(page.contains("<p>Start a sign-in; show <code>auth_url</code> to the user.</p>"));
     // Request and response body shapes, from the schemas.
     for needle in [
         "&quot;user_email&quot;: string",
