@@ -48,6 +48,20 @@ pub struct Client {
     pub access: Access,
 }
 
+/// What `/ready` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub database_ok: bool,
+    /// Key ids of stored ciphertexts that no configured key opens.
+    pub unknown_key_ids: Vec<String>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.database_ok && self.unknown_key_ids.is_empty()
+    }
+}
+
 /// The shared API key from `AUTH_GATEWAY_API_KEY` authenticates as this client.
 pub const DEFAULT_CLIENT: &str = "default";
 
@@ -139,6 +153,28 @@ impl Gateway {
     /// Whether the database answers.
     pub async fn database_ok(&self) -> bool {
         self.store.ping().await.is_ok()
+    }
+
+    /// Whether this replica can serve: the database answers, and no stored ciphertext is
+    /// under a key it lacks. Each check gets `timeout`; with the database down the key
+    /// ids are unknowable (and readiness is false anyway).
+    pub async fn readiness(&self, timeout: std::time::Duration) -> Readiness {
+        let database_ok = tokio::time::timeout(timeout, self.database_ok())
+            .await
+            .unwrap_or(false);
+        let unknown_key_ids = if database_ok {
+            tokio::time::timeout(timeout, self.unknown_key_ids())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Readiness {
+            database_ok,
+            unknown_key_ids,
+        }
     }
 
     /// Wakes this replica's long-polls for a finished session, and asks the store to

@@ -1,6 +1,7 @@
 //! Operator endpoints: readiness, Prometheus metrics, the OpenAPI document and the
 //! development docs page.
 
+use crate::core::gateway::Readiness;
 use crate::http::AppState;
 use crate::http::pages::security_headers;
 use axum::extract::State;
@@ -35,21 +36,9 @@ pub struct ApiDocument {
         (status = 503, description = "Database unreachable, unknown encryption key ids, or shutting down", body = ReadyResponse),
     ))]
 pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
+    let readiness = state.gateway.readiness(READY_DB_TIMEOUT).await;
     let shutting_down = state.lifecycle.is_shutting_down();
-    let database_ok = tokio::time::timeout(READY_DB_TIMEOUT, state.gateway.database_ok())
-        .await
-        .unwrap_or(false);
-    // With the database down the count is unknowable; readiness is false anyway.
-    let unknown_key_ids = if database_ok {
-        tokio::time::timeout(READY_DB_TIMEOUT, state.gateway.unknown_key_ids())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let ready = database_ok && unknown_key_ids.is_empty() && !shutting_down;
+    let ready = readiness.is_ready() && !shutting_down;
     state.metrics.set_ready(ready);
     let status = if ready {
         StatusCode::OK
@@ -58,26 +47,30 @@ pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<Rea
     };
     (
         status,
-        Json(ReadyResponse {
-            status: if ready { "ready" } else { "not_ready" }.to_owned(),
-            database: if database_ok {
-                "connected"
-            } else {
-                "unavailable"
-            }
-            .to_owned(),
-            // The word /health uses (the original gateway's).
-            encryption: if unknown_key_ids.is_empty() {
-                "configured"
-            } else {
-                "unknown_key_ids"
-            }
-            .to_owned(),
-            unknown_key_ids,
-            migrations: "current".to_owned(),
-            shutting_down,
-        }),
+        Json(ready_response(readiness, ready, shutting_down)),
     )
+}
+
+fn ready_response(readiness: Readiness, ready: bool, shutting_down: bool) -> ReadyResponse {
+    ReadyResponse {
+        status: if ready { "ready" } else { "not_ready" }.to_owned(),
+        database: if readiness.database_ok {
+            "connected"
+        } else {
+            "unavailable"
+        }
+        .to_owned(),
+        // The word /health uses (the original gateway's).
+        encryption: if readiness.unknown_key_ids.is_empty() {
+            "configured"
+        } else {
+            "unknown_key_ids"
+        }
+        .to_owned(),
+        unknown_key_ids: readiness.unknown_key_ids,
+        migrations: "current".to_owned(),
+        shutting_down,
+    }
 }
 
 /// `GET /metrics`: Prometheus text. Restrict who reaches it (bind `METRICS_PORT` to an
