@@ -81,6 +81,9 @@ pub struct ErrorDetail {
     /// Extension: with `provider_unavailable`, seconds to wait before retrying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// Extension: with `unknown_provider`, the providers this gateway serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configured_providers: Option<Vec<String>>,
 }
 
 impl ErrorDetail {
@@ -94,6 +97,7 @@ impl ErrorDetail {
             session_id: None,
             missing_scopes: None,
             retry_after: None,
+            configured_providers: None,
         }
     }
 }

@@ -176,8 +176,9 @@ pub struct ReadyResponse {
     pub status: String,
     /// `connected` or `unavailable`.
     pub database: String,
-    /// `loaded` when every stored ciphertext's key is configured, `unknown_key_ids`
-    /// when some rows were written under a key this replica does not have.
+    /// `configured` (the word `/health` uses) when every stored ciphertext's key is
+    /// configured, `unknown_key_ids` when some rows were written under a key this replica
+    /// does not have.
     pub encryption: String,
     /// Key ids found in the database that no configured key opens (additive field;
     /// absent when empty).

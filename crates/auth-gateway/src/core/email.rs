@@ -16,11 +16,15 @@ pub struct Email(String);
 pub struct InvalidEmail(&'static str);
 
 impl Email {
-    /// Validates and normalises: exactly one `@`, local part of printable ASCII without
+    /// Validates and normalises: surrounding whitespace trimmed (pasted addresses carry
+    /// it), exactly one `@`, local part of printable ASCII without
     /// spaces (≤ 64), domain converted to ASCII (IDNA) and lower-cased, total ≤ 254.
     /// The whole address is compared case-insensitively, so it is stored lower-cased.
     pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
-        let (local, domain) = raw.split_once('@').ok_or(InvalidEmail("missing '@'"))?;
+        let (local, domain) = raw
+            .trim()
+            .split_once('@')
+            .ok_or(InvalidEmail("missing '@'"))?;
         if domain.contains('@') {
             return Err(InvalidEmail("more than one '@'"));
         }
@@ -110,6 +114,17 @@ mod tests {
     }
 
     #[test]
+    fn surrounding_whitespace_is_trimmed() {
+        for padded in [
+            " alice@example.com ",
+            "\talice@example.com\n",
+            "alice@example.com ",
+        ] {
+            assert_eq!(Email::parse(padded).unwrap().as_str(), "alice@example.com");
+        }
+    }
+
+    #[test]
     fn malformed_addresses_are_refused() {
         let long_local = format!("{}@example.com", "a".repeat(65));
         let long_total = format!("a@{}.com", "b.".repeat(130));
@@ -118,8 +133,8 @@ mod tests {
             "alice",
             "a@b@example.com",
             "alice@example.com\r\nX-Injected: 1",
-            " alice@example.com",
-            "alice@example.com ",
+            "alice @example.com",
+            "alice@ example.com",
             "alice@example.com&prompt=none&redirect_uri=https://evil.example",
             "al ice@example.com",
             "@example.com",

@@ -33,8 +33,18 @@ pub enum SignInReason {
 pub enum CoreError {
     #[error("invalid API key")]
     InvalidApiKey,
-    #[error("unknown provider {0:?}")]
-    UnknownProvider(String),
+    /// `name` is not a provider this gateway knows. `configured` lists those it serves.
+    #[error("unknown provider {name:?}")]
+    UnknownProvider {
+        name: String,
+        configured: Vec<String>,
+    },
+    /// A provider the gateway knows but was not configured with (no client id).
+    #[error("provider {name:?} is not configured")]
+    ProviderNotConfigured {
+        name: String,
+        configured: Vec<String>,
+    },
     /// The client's key is not allowed this provider (SECURITY.md A2, G7).
     #[error("this API key may not use provider {0:?}")]
     ForbiddenProvider(String),
@@ -66,17 +76,40 @@ pub enum CoreError {
     Crypto(#[from] super::crypto::CryptoError),
 }
 
-/// Why a callback did not complete a sign-in. Each maps to a page and a status code.
+/// What became of a sign-in whose link or callback is used again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsedFlow {
+    /// It completed and the grant is still active: the user is signed in.
+    SignedIn {
+        provider: String,
+        account_email: String,
+    },
+    /// It completed, but the grant has since been revoked or rejected.
+    NoLongerSignedIn { provider: String },
+    /// It failed (refused, wrong account, provider error, ...).
+    Failed,
+    /// Its callback is being handled right now.
+    InProgress,
+}
+
+/// Why a connect link or callback did not complete a sign-in. Each maps to a page and a
+/// status code.
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
     #[error("callback is missing code or state, or they are malformed")]
     InvalidCallback,
-    #[error("no sign-in matches this link or state")]
+    /// No session has this connect link (never issued, or swept after expiry).
+    #[error("no sign-in matches this link")]
     UnknownFlow,
+    /// No session has this callback's `state` (also: a state superseded by opening the
+    /// link again in another tab).
+    #[error("no sign-in matches this state")]
+    UnknownState,
+    /// Links last `lifetime_minutes` (`SESSION_EXPIRY_MINUTES`).
     #[error("sign-in session expired")]
-    Expired,
+    Expired { lifetime_minutes: i64 },
     #[error("sign-in session was already used")]
-    AlreadyUsed,
+    AlreadyUsed(UsedFlow),
     #[error("callback came from a browser that did not open the sign-in link")]
     NotBound,
     /// The provider sent the user back with an error (`access_denied`, ...).
@@ -86,8 +119,13 @@ pub enum FlowError {
     AccountMismatch { expected: String },
     #[error("the account's email address is not verified")]
     EmailUnverified,
-    #[error("code exchange failed: {0}")]
-    Exchange(#[source] UpstreamError),
+    /// The code exchange or identity lookup at `provider` failed.
+    #[error("code exchange failed: {source}")]
+    Exchange {
+        provider: String,
+        #[source]
+        source: UpstreamError,
+    },
     #[error(transparent)]
     Core(#[from] CoreError),
 }
@@ -109,14 +147,18 @@ impl FlowError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidCallback => "invalid_callback",
-            Self::UnknownFlow => "flow_not_found",
-            Self::Expired => "flow_expired",
-            Self::AlreadyUsed => "flow_already_used",
+            Self::UnknownFlow | Self::UnknownState => "flow_not_found",
+            Self::Expired { .. } => "flow_expired",
+            Self::AlreadyUsed(_) => "flow_already_used",
             Self::NotBound => "flow_not_bound",
             Self::ProviderDenied(code) => code,
             Self::AccountMismatch { .. } => "account_mismatch",
             Self::EmailUnverified => "email_not_verified",
-            Self::Exchange(_) => "exchange_failed",
+            Self::Exchange {
+                source: UpstreamError::Unavailable(_),
+                ..
+            } => "provider_unavailable",
+            Self::Exchange { .. } => "exchange_failed",
             Self::Core(_) => "internal",
         }
     }

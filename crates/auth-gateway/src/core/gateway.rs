@@ -13,7 +13,7 @@ use super::key_rotation::KeyCheck;
 use super::token_cache::TokenCache;
 use crate::monitoring::Metrics;
 use crate::store::Store;
-use crate::upstream::Provider;
+use crate::upstream::{Provider, known_provider};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -46,6 +46,20 @@ pub struct Client {
     pub name: String,
     /// The providers and scopes the client may reach.
     pub access: Access,
+}
+
+/// What `/ready` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub database_ok: bool,
+    /// Key ids of stored ciphertexts that no configured key opens.
+    pub unknown_key_ids: Vec<String>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.database_ok && self.unknown_key_ids.is_empty()
+    }
 }
 
 /// The shared API key from `AUTH_GATEWAY_API_KEY` authenticates as this client.
@@ -141,6 +155,28 @@ impl Gateway {
         self.store.ping().await.is_ok()
     }
 
+    /// Whether this replica can serve: the database answers, and no stored ciphertext is
+    /// under a key it lacks. Each check gets `timeout`; with the database down the key
+    /// ids are unknowable (and readiness is false anyway).
+    pub async fn readiness(&self, timeout: std::time::Duration) -> Readiness {
+        let database_ok = tokio::time::timeout(timeout, self.database_ok())
+            .await
+            .unwrap_or(false);
+        let unknown_key_ids = if database_ok {
+            tokio::time::timeout(timeout, self.unknown_key_ids())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Readiness {
+            database_ok,
+            unknown_key_ids,
+        }
+    }
+
     /// Wakes this replica's long-polls for a finished session, and asks the store to
     /// tell the other replicas.
     pub(super) async fn announce_finished(&self, id: uuid::Uuid) {
@@ -179,9 +215,17 @@ impl Gateway {
     }
 
     pub(super) fn provider(&self, name: &str) -> Result<&Arc<dyn Provider>, CoreError> {
-        self.providers
-            .get(name)
-            .ok_or_else(|| CoreError::UnknownProvider(name.chars().take(64).collect()))
+        if let Some(provider) = self.providers.get(name) {
+            return Ok(provider);
+        }
+        let mut configured: Vec<String> = self.providers.keys().cloned().collect();
+        configured.sort();
+        let name: String = name.chars().take(64).collect();
+        Err(if known_provider(&name).is_some() {
+            CoreError::ProviderNotConfigured { name, configured }
+        } else {
+            CoreError::UnknownProvider { name, configured }
+        })
     }
 
     pub(super) fn parse_email(raw: &str) -> Result<Email, CoreError> {

@@ -4,7 +4,7 @@
 
 use super::crypto::Binding;
 use super::email::Email;
-use super::error::{CoreError, FlowError, SignInLink};
+use super::error::{CoreError, FlowError, SignInLink, UsedFlow};
 use super::gateway::{Client, Gateway, IdentityPolicy};
 use super::random;
 use super::scopes::{InvalidScope, ScopeSet};
@@ -100,12 +100,12 @@ impl Gateway {
     ) -> Result<SignInLink, CoreError> {
         let now = self.clock.now();
         let id = Uuid::new_v4();
-        let connect_token = random::token();
         let verifier = random::token();
+        let connect_secret = random::connect_secret(verifier.expose_secret());
         let session_id = id.to_string();
         let session = NewSession {
             id,
-            connect_hash: random::digest(connect_token.expose_secret()),
+            connect_hash: random::digest(connect_secret.expose_secret()),
             user_email: email.as_str().to_owned(),
             provider: provider.name().to_owned(),
             scopes: scopes.to_vec(),
@@ -128,11 +128,11 @@ impl Gateway {
             "ok",
         )
         .await;
-        // The token is base64url, so it needs no escaping in a path segment.
+        // Base64url, a dot and hex: no escaping needed in a path segment.
         let auth_url = format!(
             "{}/connect/{}",
             self.settings.public_url.as_str().trim_end_matches('/'),
-            connect_token.expose_secret()
+            random::connect_link_token(connect_secret.expose_secret(), id)
         );
         Ok(SignInLink {
             auth_url,
@@ -143,23 +143,24 @@ impl Gateway {
 
     /// `GET /connect/{token}`: binds the session to this browser and sends it to the
     /// provider. Each visit makes a new `state`, so only the latest tab can finish.
-    pub async fn connect(&self, connect_token: &str) -> Result<ConnectRedirect, FlowError> {
-        if !random::looks_like_token(connect_token) {
-            return Err(FlowError::UnknownFlow);
-        }
+    pub async fn connect(&self, link_token: &str) -> Result<ConnectRedirect, FlowError> {
+        let (secret, session_id) =
+            random::parse_connect_link_token(link_token).ok_or(FlowError::UnknownFlow)?;
         let now = self.clock.now();
         let state = random::token();
         let browser = random::token();
-        let session = self
+        let Some(session) = self
             .store
             .begin_authorization(
-                &random::digest(connect_token),
+                &random::digest(secret),
                 &random::digest(state.expose_secret()),
                 &random::digest(browser.expose_secret()),
                 now,
             )
             .await?
-            .ok_or(FlowError::UnknownFlow)?;
+        else {
+            return Err(self.unusable_link(secret, session_id).await?);
+        };
         let provider = self.provider(&session.provider)?;
         let verifier = self.open_verifier(&session)?;
         let email = Self::parse_email(&session.user_email)?;
@@ -199,7 +200,7 @@ impl Gateway {
     ) -> Result<CompletedSignIn, FlowError> {
         let provider = self
             .provider(provider_name)
-            .map_err(|_| FlowError::UnknownFlow)?;
+            .map_err(|_| FlowError::UnknownState)?;
         let state = params.state.as_deref().unwrap_or_default();
         if !random::looks_like_token(state) {
             return Err(FlowError::InvalidCallback);
@@ -209,13 +210,10 @@ impl Gateway {
             .session_by_state(&random::digest(state))
             .await?
             .filter(|session| session.provider == provider_name)
-            .ok_or(FlowError::UnknownFlow)?;
+            .ok_or(FlowError::UnknownState)?;
         let now = self.clock.now();
-        if session.state != SessionState::Pending {
-            return Err(FlowError::AlreadyUsed);
-        }
-        if session.expires_at <= now {
-            return Err(FlowError::Expired);
+        if session.state != SessionState::Pending || session.expires_at <= now {
+            return Err(self.finished_flow(&session).await?);
         }
         let bound = cookie(&binding_cookie_name(session.id)).is_some_and(|value| {
             session.browser_hash.as_ref().is_some_and(|expected| {
@@ -244,7 +242,7 @@ impl Gateway {
             })
             .ok_or(FlowError::InvalidCallback)?;
         if !self.store.claim_session(session.id, now).await? {
-            return Err(FlowError::AlreadyUsed);
+            return Err(FlowError::AlreadyUsed(UsedFlow::InProgress));
         }
         match self.finish_sign_in(provider, &session, &code, now).await {
             Ok(done) => {
@@ -275,14 +273,15 @@ impl Gateway {
         now: DateTime<Utc>,
     ) -> Result<CompletedSignIn, FlowError> {
         let verifier = self.open_verifier(session)?;
+        let upstream = |source| FlowError::Exchange {
+            provider: session.provider.clone(),
+            source,
+        };
         let grant = provider
             .exchange_code(code, &verifier)
             .await
-            .map_err(FlowError::Exchange)?;
-        let identity = provider
-            .identity(&grant, now)
-            .await
-            .map_err(FlowError::Exchange)?;
+            .map_err(upstream)?;
+        let identity = provider.identity(&grant, now).await.map_err(upstream)?;
         let account = Email::parse(&identity.email).map_err(|_| FlowError::EmailUnverified)?;
         let expected = &session.user_email;
         let mismatch = (self.settings.identity_policy == IdentityPolicy::SameEmail
@@ -376,6 +375,65 @@ impl Gateway {
         .await;
         self.announce_finished(session.id).await;
         Ok(())
+    }
+
+    /// Why a connect link that matches no pending session cannot be used. The session id
+    /// in the link is believed only when the link's secret matches the one derived from
+    /// that session's verifier: otherwise anyone with an id could learn its fate.
+    async fn unusable_link(
+        &self,
+        secret: &str,
+        session_id: Option<Uuid>,
+    ) -> Result<FlowError, FlowError> {
+        let Some(id) = session_id else {
+            return Ok(FlowError::UnknownFlow);
+        };
+        let Some(session) = self.store.session(id).await? else {
+            return Ok(FlowError::UnknownFlow);
+        };
+        let Ok(verifier) = self.open_verifier(&session) else {
+            return Ok(FlowError::UnknownFlow);
+        };
+        let expected = random::connect_secret(verifier.expose_secret());
+        if !bool::from(expected.expose_secret().as_bytes().ct_eq(secret.as_bytes())) {
+            return Ok(FlowError::UnknownFlow);
+        }
+        self.finished_flow(&session).await
+    }
+
+    /// Why a session can no longer be signed in through: used (and with what result) or
+    /// expired.
+    async fn finished_flow(&self, session: &SessionRecord) -> Result<FlowError, FlowError> {
+        let used = match session.state {
+            // Only an expired pending session ends up here (a live one is found by its
+            // link, or expired between the two reads).
+            SessionState::Pending => {
+                return Ok(FlowError::Expired {
+                    lifetime_minutes: self.settings.session_ttl.num_minutes(),
+                });
+            }
+            SessionState::Exchanging => UsedFlow::InProgress,
+            SessionState::Failed => UsedFlow::Failed,
+            SessionState::Completed => {
+                let active = self
+                    .store
+                    .credential(&session.user_email, &session.provider)
+                    .await?
+                    .filter(|credential| credential.status == CredentialStatus::Active);
+                match active {
+                    Some(credential) => UsedFlow::SignedIn {
+                        provider: session.provider.clone(),
+                        account_email: credential
+                            .account_email
+                            .unwrap_or_else(|| session.user_email.clone()),
+                    },
+                    None => UsedFlow::NoLongerSignedIn {
+                        provider: session.provider.clone(),
+                    },
+                }
+            }
+        };
+        Ok(FlowError::AlreadyUsed(used))
     }
 
     fn open_verifier(&self, session: &SessionRecord) -> Result<SecretString, CoreError> {

@@ -262,16 +262,12 @@ impl Gateway {
     }
 
     pub(super) fn issue(&self, credential: &CredentialRecord) -> Result<IssuedToken, CoreError> {
-        let access_token = self
-            .keys
-            .open(
-                credential_binding(credential, "access_token"),
-                &credential.access_token.key_id,
-                &credential.access_token.ciphertext,
-            )
-            .inspect_err(|error| {
-                tracing::error!(%error, provider = %credential.provider, "stored access token failed to decrypt for its row");
-            })?;
+        // A failure is logged once, with the request's user and provider, by the error map.
+        let access_token = self.keys.open(
+            credential_binding(credential, "access_token"),
+            &credential.access_token.key_id,
+            &credential.access_token.ciphertext,
+        )?;
         Ok(IssuedToken {
             access_token,
             expires_at: credential.expires_at,

@@ -1,18 +1,26 @@
 //! The one place errors become responses: each core error gets its status code and a
 //! stable code; 5xx causes are logged in full and never sent to the client.
 
-use crate::core::{CoreError, SignInReason};
+use crate::core::{CoreError, SignInLink, SignInReason};
 use crate::store::StoreError;
+use crate::upstream::{display_name, known_provider};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gateway_proto::{ApiErrorBody, ErrorCode, ErrorDetail, INVALID_API_KEY};
 
+/// The 403 hint when no `X-API-Key` header was sent.
+pub const KEY_MISSING: &str = "Send the API key in the X-API-Key header.";
+/// The 403 hint when the header was sent but its key is not recognised. The key itself is
+/// never echoed.
+pub const KEY_NOT_RECOGNISED: &str = "The key in the X-API-Key header is not recognised: check it against AUTH_GATEWAY_API_KEY or the client key you were given.";
+
 /// An error answer of the JSON API.
 #[derive(Debug)]
 pub enum ApiError {
-    /// 403 `{"detail": "Invalid API key"}`, the original's exact shape.
-    InvalidApiKey,
+    /// 403 `{"detail": "Invalid API key", "hint": ...}`: the original's shape plus a hint
+    /// that says whether the header was missing or its key not recognised.
+    InvalidApiKey { key_sent: bool },
     /// `{"detail": {...}}` with a status.
     Detail(StatusCode, Box<ErrorDetail>),
     /// 422 in FastAPI's validation shape, for bodies and queries that do not parse.
@@ -31,12 +39,20 @@ impl ApiError {
 impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> Self {
         match error {
-            CoreError::InvalidApiKey => Self::InvalidApiKey,
-            CoreError::UnknownProvider(name) => Self::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::UnknownProvider,
-                format!("Unknown provider: {name}"),
-            ),
+            CoreError::InvalidApiKey => Self::InvalidApiKey { key_sent: true },
+            CoreError::UnknownProvider { name, configured } => {
+                let message = format!("Unknown provider: {name}. {}", configured_list(&configured));
+                unknown_provider(message, configured)
+            }
+            CoreError::ProviderNotConfigured { name, configured } => {
+                let setup = known_provider(&name).map_or("", |known| known.setup);
+                let message = format!(
+                    "Provider {name} is not configured on this gateway: to enable {}, {setup}. {}",
+                    display_name(&name),
+                    configured_list(&configured)
+                );
+                unknown_provider(message, configured)
+            }
             CoreError::ForbiddenProvider(name) => Self::new(
                 StatusCode::FORBIDDEN,
                 ErrorCode::ForbiddenProvider,
@@ -67,40 +83,7 @@ impl From<CoreError> for ApiError {
                 ErrorCode::NotFound,
                 "No credentials found for this user and provider",
             ),
-            CoreError::SignInRequired { reason, link } => {
-                let (status, code, message, missing) = match reason {
-                    SignInReason::NotAuthenticated => (
-                        StatusCode::NOT_FOUND,
-                        ErrorCode::NotAuthenticated,
-                        "Not signed in yet. Open auth_url in a browser to sign in, then retry.",
-                        None,
-                    ),
-                    SignInReason::NeedsReauth => (
-                        StatusCode::UNAUTHORIZED,
-                        ErrorCode::NeedsReauth,
-                        "The sign-in has expired or was revoked. Open auth_url to sign in again, then retry.",
-                        None,
-                    ),
-                    SignInReason::RefreshFailed => (
-                        StatusCode::UNAUTHORIZED,
-                        ErrorCode::RefreshFailed,
-                        "The token expired and cannot be refreshed. Open auth_url to sign in again, then retry.",
-                        None,
-                    ),
-                    SignInReason::InsufficientScope { missing } => (
-                        StatusCode::UNAUTHORIZED,
-                        ErrorCode::InsufficientScope,
-                        "The sign-in lacks permissions this server needs. Open auth_url to grant them, then retry.",
-                        Some(missing),
-                    ),
-                };
-                let mut detail = ErrorDetail::new(code, message);
-                detail.auth_required = true;
-                detail.auth_url = Some(link.auth_url);
-                detail.session_id = Some(link.session_id);
-                detail.missing_scopes = missing;
-                Self::Detail(status, Box::new(detail))
-            }
+            CoreError::SignInRequired { reason, link } => sign_in_required(reason, link),
             CoreError::ProviderUnavailable {
                 retry_after_secs,
                 source,
@@ -133,14 +116,68 @@ impl From<CoreError> for ApiError {
     }
 }
 
+/// The answers that send the user to `auth_url`.
+fn sign_in_required(reason: SignInReason, link: SignInLink) -> ApiError {
+    let (status, code, message, missing) = match reason {
+        SignInReason::NotAuthenticated => (
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotAuthenticated,
+            "Not signed in yet. Open auth_url in a browser to sign in, then retry.",
+            None,
+        ),
+        SignInReason::NeedsReauth => (
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::NeedsReauth,
+            "The sign-in has expired or was revoked. Open auth_url to sign in again, then retry.",
+            None,
+        ),
+        SignInReason::RefreshFailed => (
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::RefreshFailed,
+            "The token expired and cannot be refreshed. Open auth_url to sign in again, then retry.",
+            None,
+        ),
+        SignInReason::InsufficientScope { missing } => (
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InsufficientScope,
+            "The sign-in lacks permissions this server needs. Open auth_url to grant them, then retry.",
+            Some(missing),
+        ),
+    };
+    let mut detail = ErrorDetail::new(code, message);
+    detail.auth_required = true;
+    detail.auth_url = Some(link.auth_url);
+    detail.session_id = Some(link.session_id);
+    detail.missing_scopes = missing;
+    ApiError::Detail(status, Box::new(detail))
+}
+
+/// 400 `unknown_provider` for both unknown and unconfigured names: older clients parse
+/// the code into a closed enum, so a new code would reach them as an unexpected answer.
+fn unknown_provider(message: String, configured: Vec<String>) -> ApiError {
+    let mut detail = ErrorDetail::new(ErrorCode::UnknownProvider, message);
+    detail.configured_providers = Some(configured);
+    ApiError::Detail(StatusCode::BAD_REQUEST, Box::new(detail))
+}
+
+/// "Configured providers: google." or that none is.
+fn configured_list(configured: &[String]) -> String {
+    if configured.is_empty() {
+        "No provider is configured.".to_owned()
+    } else {
+        format!("Configured providers: {}.", configured.join(", "))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            Self::InvalidApiKey => (
+            Self::InvalidApiKey { key_sent } => (
                 StatusCode::FORBIDDEN,
-                Json(ApiErrorBody {
-                    detail: INVALID_API_KEY,
-                }),
+                Json(serde_json::json!({
+                    "detail": INVALID_API_KEY,
+                    "hint": if key_sent { KEY_NOT_RECOGNISED } else { KEY_MISSING },
+                })),
             )
                 .into_response(),
             Self::Detail(status, detail) => {

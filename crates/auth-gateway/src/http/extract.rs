@@ -1,9 +1,9 @@
 //! Extractors whose rejections are JSON errors in the API's shapes: the API key, and
 //! JSON bodies and queries (malformed → 422 like the original, too large → 413).
 
-use super::AppState;
 use super::error::ApiError;
-use crate::core::Client;
+use super::{AppState, MAX_BODY_BYTES};
+use crate::core::{Client, CoreError};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
@@ -19,11 +19,16 @@ impl FromRequestParts<AppState> for ApiClient {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let presented = parts
-            .headers
-            .get(API_KEY_HEADER)
-            .and_then(|value| value.to_str().ok());
-        Ok(Self(state.gateway.authenticate(presented).await?))
+        let header = parts.headers.get(API_KEY_HEADER);
+        let presented = header.and_then(|value| value.to_str().ok());
+        match state.gateway.authenticate(presented).await {
+            Ok(client) => Ok(Self(client)),
+            // The core cannot tell a missing key from a wrong one; the hint can.
+            Err(CoreError::InvalidApiKey) => Err(ApiError::InvalidApiKey {
+                key_sent: header.is_some(),
+            }),
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
@@ -41,7 +46,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 Err(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorCode::PayloadTooLarge,
-                    "Request body is too large",
+                    format!(
+                        "Request body is too large: the limit is {} KiB",
+                        MAX_BODY_BYTES / 1024
+                    ),
                 ))
             }
             Err(rejection) => Err(ApiError::Unprocessable {

@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, extractors, the error map and the pages. Handlers parse,
 //! make one call into the core, and map the result.
 
+pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod limits;
@@ -134,7 +135,9 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             // The access log names the route and path only: callback queries carry codes and state.
             TraceLayer::new_for_http()
                 .make_span_with(middleware::request_span)
-                .on_response(middleware::log_response),
+                .on_response(middleware::log_response)
+                // 5xx causes are logged by the error map; a second line says nothing new.
+                .on_failure(()),
         )
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)

@@ -17,12 +17,16 @@ pub struct ErrorBody {
     pub detail: ErrorDetail,
 }
 
-/// `{"detail": "Invalid API key"}`: 403, the original gateway's exact shape.
+/// `{"detail": "Invalid API key", "hint": ...}`: 403, the original gateway's shape plus
+/// a hint.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documentation only
 pub struct ApiKeyErrorBody {
     #[schema(example = "Invalid API key")]
     pub detail: String,
+    /// Extension: whether the `X-API-Key` header was missing or its key not recognised.
+    #[schema(example = "Send the API key in the X-API-Key header.")]
+    pub hint: String,
 }
 
 /// 403 on routes that check the key's allow-list: the original's invalid-key shape, or
@@ -92,28 +96,9 @@ pub fn render(openapi: &utoipa::openapi::OpenApi) -> ApiDocument {
     let json = openapi
         .to_pretty_json()
         .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
-    let mut operations = Vec::new();
-    for (path, item) in &openapi.paths.paths {
-        let methods = [
-            ("GET", &item.get),
-            ("POST", &item.post),
-            ("PUT", &item.put),
-            ("DELETE", &item.delete),
-            ("PATCH", &item.patch),
-        ];
-        for (method, operation) in methods {
-            if let Some(operation) = operation {
-                let summary = operation
-                    .summary
-                    .clone()
-                    .or_else(|| operation.description.clone())
-                    .unwrap_or_default();
-                operations.push((method.to_owned(), path.clone(), summary));
-            }
-        }
-    }
+    let value = serde_json::from_str(&json).unwrap_or_default();
     ApiDocument {
+        docs_page: super::docs::page(&value).into(),
         json: json.into(),
-        operations: operations.into(),
     }
 }

@@ -10,6 +10,34 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+/// A provider this gateway can talk to once configured.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownProvider {
+    /// The name used in the API (`google`).
+    pub name: &'static str,
+    /// How a person reads it (`Google`).
+    pub display_name: &'static str,
+    /// What an operator sets to turn it on.
+    pub setup: &'static str,
+}
+
+/// Every provider the gateway has an implementation of.
+pub const KNOWN_PROVIDERS: &[KnownProvider] = &[KnownProvider {
+    name: "google",
+    display_name: "Google",
+    setup: "set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (or, offline, run google-emulator and set the GOOGLE_* variables it prints), then restart the gateway",
+}];
+
+/// The known provider of this API name.
+pub fn known_provider(name: &str) -> Option<&'static KnownProvider> {
+    KNOWN_PROVIDERS.iter().find(|known| known.name == name)
+}
+
+/// How a person reads a provider's name (`Google` for `google`); unknown names as given.
+pub fn display_name(name: &str) -> &str {
+    known_provider(name).map_or(name, |known| known.display_name)
+}
+
 /// What goes into one authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3).
 pub struct AuthorizeRequest<'a> {
     pub state: &'a str,

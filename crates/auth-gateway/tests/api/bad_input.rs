@@ -22,8 +22,16 @@ on_both_backends!(
     an_oversized_header_gets_431_and_changes_nothing,
 );
 
-/// The original gateway's exact answer to a missing or wrong key.
-const INVALID_KEY_BODY: &str = r#"{"detail":"Invalid API key"}"#;
+/// The original gateway's answer to a missing or wrong key, plus the additive hint.
+fn assert_invalid_key_body(text: &str, key_sent: bool) {
+    let body: Value = serde_json::from_str(text).unwrap();
+    let hint = if key_sent {
+        "The key in the X-API-Key header is not recognised: check it against AUTH_GATEWAY_API_KEY or the client key you were given."
+    } else {
+        "Send the API key in the X-API-Key header."
+    };
+    assert_eq!(body, json!({"detail": "Invalid API key", "hint": hint}));
+}
 const SIGNED_IN: &str = "alice@example.com";
 
 /// Emails SECURITY.md F1 and C5 say must be refused.
@@ -33,8 +41,7 @@ fn malformed_emails() -> Vec<String> {
         "alice@example.com\r\nX-Injected: 1".to_owned(),
         format!("{}@example.com", "a".repeat(243)),
         format!("a@{}.com", "b".repeat(250)),
-        " alice@example.com".to_owned(),
-        "alice@example.com ".to_owned(),
+        "alice @example.com".to_owned(),
         "alice@example.com&prompt=none&redirect_uri=https://evil.example".to_owned(),
         "alice".to_owned(),
         String::new(),
@@ -303,7 +310,7 @@ async fn a_missing_or_wrong_api_key_gets_the_original_403_on_every_api_route(bac
             }
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), 403, "{method} {path} via {name}");
-            assert_eq!(response.text().await.unwrap(), INVALID_KEY_BODY);
+            assert_invalid_key_body(&response.text().await.unwrap(), false);
         }
         for key in &wrong_keys {
             for malformed_body in [false, true] {
@@ -322,7 +329,7 @@ async fn a_missing_or_wrong_api_key_gets_the_original_403_on_every_api_route(bac
                 let status = response.status();
                 let text = response.text().await.unwrap();
                 assert_eq!(status, 403, "{method} {path} key {key:?}: {text}");
-                assert_eq!(text, INVALID_KEY_BODY, "{method} {path} key {key:?}");
+                assert_invalid_key_body(&text, key.is_some());
             }
         }
     }

@@ -403,7 +403,7 @@ async fn a_callback_after_the_session_expired_is_refused_without_an_exchange(bac
     assert_eq!(app.emulator.counters().code_exchanges, 0);
     assert_eq!(credential_count(&app).await, 0);
     assert_eq!(status_of(&app, &flow.session_id).await["status"], "expired");
-    // An expired connect link no longer leads to the provider.
+    // An expired connect link no longer leads to the provider, and says it expired.
     let page = Page::read(
         stepping_browser()
             .get(link["auth_url"].as_str().unwrap())
@@ -412,7 +412,7 @@ async fn a_callback_after_the_session_expired_is_refused_without_an_exchange(bac
             .unwrap(),
     )
     .await;
-    assert_eq!(page.status, 404, "{}", page.body);
+    assert_eq!(page.status, 410, "{}", page.body);
     page.assert_secure_html();
     assert!(page.headers.get("set-cookie").is_none());
     assert_eq!(app.emulator.counters().authorizations, 1);
@@ -593,7 +593,8 @@ async fn every_html_page_carries_the_framing_and_sniffing_headers(backend: Backe
         get("/auth/callback/nope?code=x&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await,
         get("/auth/callback/google?code=x&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await,
     ];
-    // Success (200), mismatch (403), exchange failure (502), not bound (400).
+    // Not bound (400), success (200), mismatch (403), provider unavailable at the
+    // exchange (503).
     let flow = Flow::start(&app, "alice@example.com").await;
     pages.push(Page::read(reqwest::get(flow.callback_url.clone()).await.unwrap()).await);
     pages.push(flow.finish().await);
@@ -620,7 +621,7 @@ async fn every_html_page_carries_the_framing_and_sniffing_headers(backend: Backe
     let statuses: Vec<u16> = pages.iter().map(|page| page.status.as_u16()).collect();
     assert_eq!(
         statuses,
-        [404, 404, 400, 404, 404, 400, 200, 403, 502, 500],
+        [404, 404, 400, 404, 404, 400, 200, 403, 503, 500],
         "the pages this test meant to reach"
     );
     for page in &pages {

@@ -515,7 +515,7 @@ async fn logs_never_contain_tokens_codes_state_verifiers_or_the_api_key(backend:
     let flow = Flow::start(&app, "frank@example.com").await;
     remember_flow(&flow, pkce_verifier(&app, &flow.session_id).await);
     app.emulator.fail_next_token_requests(1, 500);
-    assert_eq!(flow.finish().await.status, 502);
+    assert_eq!(flow.finish().await.status, 503);
     session_ids.push(flow.session_id.clone());
 
     let mut tokens: Vec<(&str, String)> = Vec::new();

@@ -4,7 +4,7 @@
 use crate::core::FlowError;
 use crate::core::sign_in::CallbackParams;
 use crate::http::AppState;
-use crate::http::pages::{Page, security_headers};
+use crate::http::pages::{self, security_headers};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,8 +19,9 @@ const MAX_CALLBACK_QUERY: usize = 4096;
     params(("token" = String, Path, description = "From auth_url")),
     responses(
         (status = 302, description = "To the provider's sign-in page; sets the browser-binding cookie"),
-        (status = 404, description = "Unknown or replaced link (HTML page)", body = String, content_type = "text/html"),
-        (status = 410, description = "Expired link (HTML page)", body = String, content_type = "text/html"),
+        (status = 400, description = "Link already used; says whether the user is signed in (HTML page)", body = String, content_type = "text/html"),
+        (status = 404, description = "Unknown link (HTML page)", body = String, content_type = "text/html"),
+        (status = 410, description = "Expired link; says how long links last (HTML page)", body = String, content_type = "text/html"),
     ))]
 pub async fn open_connect_link(
     State(state): State<AppState>,
@@ -47,7 +48,7 @@ pub async fn open_connect_link(
             }
             response
         }
-        Err(error) => flow_error_page(&error),
+        Err(error) => pages::flow_error(&error).into_response(),
     }
 }
 
@@ -66,6 +67,7 @@ pub async fn open_connect_link(
         (status = 404, description = "Unknown flow (HTML page)", body = String, content_type = "text/html"),
         (status = 410, description = "Expired flow (HTML page)", body = String, content_type = "text/html"),
         (status = 502, description = "The provider refused the code (HTML page)", body = String, content_type = "text/html"),
+        (status = 503, description = "The provider is temporarily unavailable (HTML page)", body = String, content_type = "text/html"),
     ))]
 pub async fn handle_callback(
     State(state): State<AppState>,
@@ -85,7 +87,7 @@ pub async fn callback(
 ) -> Response {
     let query = query.unwrap_or_default();
     if query.len() > MAX_CALLBACK_QUERY {
-        return flow_error_page(&FlowError::InvalidCallback);
+        return pages::flow_error(&FlowError::InvalidCallback).into_response();
     }
     let mut params = CallbackParams::default();
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -98,19 +100,8 @@ pub async fn callback(
     }
     let cookie = |name: &str| cookie_value(headers, name);
     match state.gateway.callback(provider, params, cookie).await {
-        Ok(done) => Page {
-            status: StatusCode::OK,
-            title: "Signed in",
-            paragraphs: vec![
-                format!(
-                    "You are signed in to {} as {}.",
-                    done.provider, done.account_email
-                ),
-                "You can close this window and go back to your assistant.".to_owned(),
-            ],
-        }
-        .into_response(),
-        Err(error) => flow_error_page(&error),
+        Ok(done) => pages::signed_in(&done).into_response(),
+        Err(error) => pages::flow_error(&error).into_response(),
     }
 }
 
@@ -124,34 +115,4 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_owned())
-}
-
-/// A page explaining a failed sign-in. Fixed texts only: nothing from the request
-/// (the provider's `error_description` included) is echoed.
-fn flow_error_page(error: &FlowError) -> Response {
-    let (status, text) = match error {
-        FlowError::InvalidCallback => (StatusCode::BAD_REQUEST, "The sign-in response is incomplete or malformed.".to_owned()),
-        FlowError::UnknownFlow => (StatusCode::NOT_FOUND, "This sign-in link is unknown, was replaced by a newer one, or has expired.".to_owned()),
-        FlowError::Expired => (StatusCode::GONE, "This sign-in link has expired.".to_owned()),
-        FlowError::AlreadyUsed => (StatusCode::BAD_REQUEST, "This sign-in was already completed or failed.".to_owned()),
-        FlowError::NotBound => (StatusCode::BAD_REQUEST, "This sign-in was started in a different browser. Open the sign-in link again in this browser.".to_owned()),
-        FlowError::ProviderDenied(_) => (StatusCode::BAD_REQUEST, "The sign-in was cancelled or refused at the provider.".to_owned()),
-        FlowError::AccountMismatch { expected } => (StatusCode::FORBIDDEN, format!("You signed in with a different account. Please sign in as {expected}.")),
-        FlowError::EmailUnverified => (StatusCode::FORBIDDEN, "The account's email address is not verified, so it cannot be used.".to_owned()),
-        FlowError::Exchange(_) => (StatusCode::BAD_GATEWAY, "The provider did not accept the sign-in. Please try again.".to_owned()),
-        FlowError::Core(source) => {
-            tracing::error!(error = %source, "sign-in failed inside the gateway");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned())
-        }
-    };
-    Page {
-        status,
-        title: "Sign-in not completed",
-        paragraphs: vec![
-            text,
-            format!("Error code: {}", error.code()),
-            "Ask your assistant for a new sign-in link.".to_owned(),
-        ],
-    }
-    .into_response()
 }

@@ -1,14 +1,14 @@
 //! Operator endpoints: readiness, Prometheus metrics, the OpenAPI document and the
 //! development docs page.
 
+use crate::core::gateway::Readiness;
 use crate::http::AppState;
-use crate::http::pages::{escape, security_headers};
+use crate::http::pages::security_headers;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use gateway_proto::ReadyResponse;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,8 +22,8 @@ const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8"
 #[derive(Debug, Clone)]
 pub struct ApiDocument {
     pub json: Arc<str>,
-    /// `(method, path, summary)` of every operation, for the docs page.
-    pub operations: Arc<[(String, String, String)]>,
+    /// The `/docs` page.
+    pub docs_page: Arc<str>,
 }
 
 /// `GET /ready`: 200 when this replica should get traffic; 503 while the database does
@@ -36,21 +36,9 @@ pub struct ApiDocument {
         (status = 503, description = "Database unreachable, unknown encryption key ids, or shutting down", body = ReadyResponse),
     ))]
 pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
+    let readiness = state.gateway.readiness(READY_DB_TIMEOUT).await;
     let shutting_down = state.lifecycle.is_shutting_down();
-    let database_ok = tokio::time::timeout(READY_DB_TIMEOUT, state.gateway.database_ok())
-        .await
-        .unwrap_or(false);
-    // With the database down the count is unknowable; readiness is false anyway.
-    let unknown_key_ids = if database_ok {
-        tokio::time::timeout(READY_DB_TIMEOUT, state.gateway.unknown_key_ids())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let ready = database_ok && unknown_key_ids.is_empty() && !shutting_down;
+    let ready = readiness.is_ready() && !shutting_down;
     state.metrics.set_ready(ready);
     let status = if ready {
         StatusCode::OK
@@ -59,25 +47,30 @@ pub async fn check_ready(State(state): State<AppState>) -> (StatusCode, Json<Rea
     };
     (
         status,
-        Json(ReadyResponse {
-            status: if ready { "ready" } else { "not_ready" }.to_owned(),
-            database: if database_ok {
-                "connected"
-            } else {
-                "unavailable"
-            }
-            .to_owned(),
-            encryption: if unknown_key_ids.is_empty() {
-                "loaded"
-            } else {
-                "unknown_key_ids"
-            }
-            .to_owned(),
-            unknown_key_ids,
-            migrations: "current".to_owned(),
-            shutting_down,
-        }),
+        Json(ready_response(readiness, ready, shutting_down)),
     )
+}
+
+fn ready_response(readiness: Readiness, ready: bool, shutting_down: bool) -> ReadyResponse {
+    ReadyResponse {
+        status: if ready { "ready" } else { "not_ready" }.to_owned(),
+        database: if readiness.database_ok {
+            "connected"
+        } else {
+            "unavailable"
+        }
+        .to_owned(),
+        // The word /health uses (the original gateway's).
+        encryption: if readiness.unknown_key_ids.is_empty() {
+            "configured"
+        } else {
+            "unknown_key_ids"
+        }
+        .to_owned(),
+        unknown_key_ids: readiness.unknown_key_ids,
+        migrations: "current".to_owned(),
+        shutting_down,
+    }
 }
 
 /// `GET /metrics`: Prometheus text. Restrict who reaches it (bind `METRICS_PORT` to an
@@ -119,10 +112,10 @@ pub async fn get_openapi(Extension(document): Extension<ApiDocument>) -> Respons
         .into_response()
 }
 
-/// `GET /docs`: a plain page listing every operation (development only, no scripts).
+/// `GET /docs`: a readable page of every operation (development only, no scripts).
 #[utoipa::path(get, path = "/docs", tag = "operations",
     responses(
-        (status = 200, description = "HTML list of the operations", body = String, content_type = "text/html"),
+        (status = 200, description = "HTML page of the operations, their X-API-Key use and body shapes", body = String, content_type = "text/html"),
         (status = 404, description = "Docs are turned off (production default)"),
     ))]
 pub async fn show_docs(
@@ -136,27 +129,7 @@ pub async fn show_docs(
         )
             .into_response();
     }
-    let rows =
-        document
-            .operations
-            .iter()
-            .fold(String::new(), |mut rows, (method, path, summary)| {
-                let _ = write!(
-                    rows,
-                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-                    escape(method),
-                    escape(path),
-                    escape(summary)
-                );
-                rows
-            });
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MCP auth gateway API</title>\
-         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td{{padding:.3em .8em;vertical-align:top}}</style></head>\
-         <body><h1>MCP auth gateway API</h1><p>The full schema is at <a href=\"/openapi.json\">/openapi.json</a>.</p>\
-         <table>{rows}</table></body></html>"
-    );
-    let mut response = Html(body).into_response();
+    let mut response = Html(document.docs_page.to_string()).into_response();
     response.headers_mut().extend(security_headers());
     response
 }
