@@ -1,4 +1,4 @@
-//! Wire types of the gateway's HTTP API (ARCHITECTURE.md §3), shared by the gateway and
+//! Wire types of the gateway's HTTP API (the README's HTTP API table), shared by the gateway and
 //! `mcp-auth-client`. Field names and shapes match the original Python gateway; fields
 //! marked "extension" are additive.
 

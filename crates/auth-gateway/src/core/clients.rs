@@ -9,7 +9,7 @@ use super::gateway::{Client, DEFAULT_CLIENT, Gateway};
 use super::random;
 use super::scopes::ScopeSet;
 use crate::store::{ClientRecord, NewClient, Store, StoreError};
-use crate::upstream::Provider;
+use crate::upstream::{KNOWN_PROVIDERS, Provider, known_provider};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -17,8 +17,6 @@ use subtle::ConstantTimeEq;
 
 /// Every client key starts with this, so leaked keys are easy to recognise and scan for.
 pub const KEY_PREFIX: &str = "gw_";
-/// The providers this gateway has code for: a client may be allowed only these.
-pub const KNOWN_PROVIDERS: [&str; 1] = ["google"];
 /// The name the background refresh acts under; no client may take it.
 const RESERVED_NAMES: [&str; 2] = [DEFAULT_CLIENT, "background-refresh"];
 
@@ -198,7 +196,8 @@ pub enum ClientAdminError {
 
 fn list_or_none(names: &[String]) -> String {
     if names.is_empty() {
-        format!("none (known: {})", KNOWN_PROVIDERS.join(", "))
+        let known: Vec<&str> = KNOWN_PROVIDERS.iter().map(|known| known.name).collect();
+        format!("none (known: {})", known.join(", "))
     } else {
         names.join(", ")
     }
@@ -214,7 +213,7 @@ pub fn check_providers(
 ) -> Result<Vec<String>, ClientAdminError> {
     let mut unconfigured = Vec::new();
     for name in requested {
-        if !KNOWN_PROVIDERS.contains(&name.as_str()) {
+        if known_provider(name).is_none() {
             return Err(ClientAdminError::UnknownProvider {
                 name: name.chars().take(64).collect(),
                 configured: configured.to_vec(),

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 /// Shortest accepted key string: the derivation is a plain hash, so the input must
-/// already be a high-entropy secret (REFERENCE-CRATES.md §3).
+/// already be a high-entropy secret: an unsalted SHA-256 adds no stretching, and the
+/// original gateway derived its keys this way, so compatibility rules out a KDF here.
 pub const MIN_KEY_LEN: usize = 32;
 
 /// Which row and column a ciphertext belongs to.

@@ -1,4 +1,4 @@
-//! `Email`: a user's address, validated and normalised once (SECURITY.md F1) so every
+//! `Email`: a user's address, validated and normalised once (docs/threat-model.md F1) so every
 //! lookup, comparison and URL parameter uses the same form.
 
 use std::fmt;

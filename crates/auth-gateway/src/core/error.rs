@@ -45,10 +45,10 @@ pub enum CoreError {
         name: String,
         configured: Vec<String>,
     },
-    /// The client's key is not allowed this provider (SECURITY.md A2, G7).
+    /// The client's key is not allowed this provider (docs/threat-model.md A2, G7).
     #[error("this API key may not use provider {0:?}")]
     ForbiddenProvider(String),
-    /// The client's key is not allowed this scope (SECURITY.md A3).
+    /// The client's key is not allowed this scope (docs/threat-model.md A3).
     #[error("this API key may not ask for scope {0:?}")]
     ForbiddenScope(String),
     #[error(transparent)]

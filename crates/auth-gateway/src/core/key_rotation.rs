@@ -1,4 +1,4 @@
-//! Online key rotation (G2, SECURITY.md D3, R12, R13): which key ids the stored
+//! Online key rotation (G2, docs/threat-model.md D3, R12, R13): which key ids the stored
 //! ciphertexts use (and which of those no configured key can open), and the re-encryption
 //! sweep that moves every ciphertext to the primary key while gateways keep serving.
 

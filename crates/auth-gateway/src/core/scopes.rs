@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-/// Most scopes one request may name (SECURITY.md F2).
+/// Most scopes one request may name (docs/threat-model.md F2).
 pub const MAX_REQUESTED_SCOPES: usize = 20;
 const MAX_SCOPE_LEN: usize = 256;
 

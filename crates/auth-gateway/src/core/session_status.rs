@@ -64,7 +64,7 @@ impl Gateway {
             .store
             .session(id)
             .await?
-            // Another client's session is reported as absent (SECURITY.md A4).
+            // Another client's session is reported as absent (docs/threat-model.md A4).
             .filter(|session| {
                 session.client_name == client.name
                     && client.check_provider(&session.provider).is_ok()

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-/// Longest accepted `code` (Google documents ≤ 256 bytes; SECURITY.md F3).
+/// Longest accepted `code` (Google documents ≤ 256 bytes; docs/threat-model.md F3).
 const MAX_CODE_LEN: usize = 2048;
 /// Lifetime assumed when the provider does not say.
 const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;

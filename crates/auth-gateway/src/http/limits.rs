@@ -1,4 +1,4 @@
-//! Rate limits on `/auth/token` and `/auth/init` (SECURITY.md G1): a token bucket per
+//! Rate limits on `/auth/token` and `/auth/init` (docs/threat-model.md G1): a token bucket per
 //! API key and one per client IP address, answered with 429 and `Retry-After`. The
 //! buckets live in this process: with N replicas a client gets up to N times the rate,
 //! so set the per-minute numbers per replica.

@@ -27,7 +27,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
-/// Largest accepted request body (SECURITY.md F3).
+/// Largest accepted request body (docs/threat-model.md F3).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// What every handler gets.

@@ -1,6 +1,6 @@
 //! The few HTML pages a person sees (sign-in finished, or why it failed). Every
 //! interpolated value goes through `escape`, and every page carries the security
-//! headers of G4 / SECURITY.md E1–E2. Small enough that a template engine isn't needed.
+//! headers of G4 (docs/design.md; docs/threat-model.md E1–E2). Small enough that a template engine isn't needed.
 
 use crate::core::FlowError;
 use crate::core::error::UsedFlow;

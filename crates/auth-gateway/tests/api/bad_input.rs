@@ -1,4 +1,4 @@
-//! Malformed requests (ARCHITECTURE.md G9, SECURITY.md A4, F1, F2, F3, C5): each gets a
+//! Malformed requests (G9 in docs/design.md; docs/threat-model.md A4, F1, F2, F3, C5): each gets a
 //! clear 4xx JSON error and changes nothing, neither in the database nor at the provider.
 
 use crate::on_both_backends;
@@ -34,7 +34,7 @@ fn assert_invalid_key_body(text: &str, key_sent: bool) {
 }
 const SIGNED_IN: &str = "alice@example.com";
 
-/// Emails SECURITY.md F1 and C5 say must be refused.
+/// Emails docs/threat-model.md F1 and C5 say must be refused.
 fn malformed_emails() -> Vec<String> {
     vec![
         "a@b@example.com".to_owned(),
@@ -460,7 +460,7 @@ async fn a_wrong_method_gets_405_with_a_json_error(backend: Backend) {
 async fn an_oversized_header_gets_431_and_changes_nothing(backend: Backend) {
     let app = seeded(backend).await;
     let before = state_of(&app).await;
-    // SECURITY.md F3: headers are bounded (8 KiB); a 64 KiB header is refused.
+    // docs/threat-model.md F3: headers are bounded (8 KiB); a 64 KiB header is refused.
     let response = app
         .http
         .post(app.url("/auth/init"))

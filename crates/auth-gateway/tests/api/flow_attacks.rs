@@ -1,4 +1,4 @@
-//! Attacks on the browser side of sign-in (SECURITY.md B1, B3, C1, C2, C3, C5, C7, E1,
+//! Attacks on the browser side of sign-in (docs/threat-model.md B1, B3, C1, C2, C3, C5, C7, E1,
 //! E2): a browser is stepped through the redirects by hand, so a test can stop before the
 //! callback, replay it, tamper with it or send it from somewhere else.
 
@@ -33,7 +33,7 @@ on_both_backends!(
     a_refused_consent_fails_the_session_with_access_denied,
 );
 
-/// The exact Content-Security-Policy of every page (SECURITY.md E1).
+/// The exact Content-Security-Policy of every page (docs/threat-model.md E1).
 const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 const XSS_QUERY: &str = "error=%3Cscript%3Ealert(1)%3C/script%3E\
                          &error_description=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E";
@@ -76,7 +76,7 @@ impl Page {
             .unwrap()
     }
 
-    /// An HTML page with every security header of G4 (SECURITY.md C7, E1, E2).
+    /// An HTML page with every security header of G4 (docs/threat-model.md C7, E1, E2).
     fn assert_secure_html(&self) {
         assert!(
             self.header("content-type").starts_with("text/html"),

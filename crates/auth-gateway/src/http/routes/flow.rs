@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
-/// Longest callback query read (SECURITY.md F3).
+/// Longest callback query read (docs/threat-model.md F3).
 const MAX_CALLBACK_QUERY: usize = 4096;
 
 /// `GET /connect/{token}`: the link a user opens; binds the browser and redirects to
