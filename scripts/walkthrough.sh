@@ -86,6 +86,7 @@ step "2. $load_env_cmd; $gateway_cmd"
 setsid bash -c "$load_env_cmd; exec $gateway_cmd" >gateway.log 2>&1 &
 pids+=($!)
 wait_for 'curl -sf localhost:8000/health' 300 || fail "gateway not up: $(tail -5 gateway.log)"
+sed 's/^/   | /' gateway.log | grep -v ' Compiling \| Finished \| Running ' || true
 ok "gateway up"
 
 step "3. $key_cmd; the token request, the browser, the token request again"
@@ -93,6 +94,7 @@ eval "$key_cmd"
 first="$(eval "$token_cmd")"
 auth_url="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["detail"]["auth_url"])' "$first")" ||
   fail "no detail.auth_url in: $first"
+echo "   | $first"
 ok "404 not_authenticated with a sign-in link"
 page="$(timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$work/chromium" \
   --dump-dom "$auth_url" 2>/dev/null)" || fail "chromium could not open the sign-in link"
@@ -100,6 +102,8 @@ grep -q "Signed in" <<<"$page" || fail "the browser did not end on the success p
 ok "the browser signed alice in"
 second="$(eval "$token_cmd")"
 grep -q '"access_token"' <<<"$second" || fail "no access_token after sign-in: $second"
+# the token itself stays out of the log
+echo "   | $(sed -E 's/"access_token":"[^"]*"/"access_token":"…"/' <<<"$second")"
 ok "200 with an access token"
 
 step "4. $venv_cmd; $load_env_cmd; the MCP client calls list_accounts"
