@@ -153,10 +153,10 @@ pub async fn get_session_status(
             Duration::from_secs_f64(seconds.min(60.0))
         }
         Some(_) => {
-            return Err(ApiError::Unprocessable {
-                location: "query",
-                message: "wait must be a number of seconds between 0 and 60".into(),
-            });
+            return Err(ApiError::unprocessable(
+                "query",
+                "wait must be a number of seconds between 0 and 60",
+            ));
         }
     };
     let view = state
@@ -241,8 +241,5 @@ pub async fn revoke_credentials(
 }
 
 fn path_error(rejection: &PathRejection) -> ApiError {
-    ApiError::Unprocessable {
-        location: "path",
-        message: rejection.body_text(),
-    }
+    ApiError::unprocessable("path", rejection.body_text())
 }
