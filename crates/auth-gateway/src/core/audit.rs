@@ -1,5 +1,7 @@
 //! The audit trail: who (client) did what (event) for whom (user, provider), how it went
 //! and when. Never a token. A failed audit write is logged and does not fail the request.
+//! Events and outcomes are typed here; the store keeps their stable strings, which the
+//! `audit` command prints as stored.
 
 use super::gateway::{Client, Gateway};
 use crate::store::{AuditEvent, Store};
@@ -16,17 +18,149 @@ const THROTTLE_PRUNE_AT: usize = 10_000;
 /// An event about to be recorded.
 pub type Event = AuditEvent;
 
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    SignInStarted,
+    SignInCompleted,
+    SignInFailed,
+    /// The client's key may not use the provider or scope asked for.
+    AccessDenied,
+    TokenIssued,
+    TokenRefreshed,
+    Revoked,
+    ClientCreated,
+    ClientRevoked,
+    ClientRotated,
+    LegacyImport,
+    KeyRotation,
+}
+
+impl AuditAction {
+    pub const ALL: [Self; 12] = [
+        Self::SignInStarted,
+        Self::SignInCompleted,
+        Self::SignInFailed,
+        Self::AccessDenied,
+        Self::TokenIssued,
+        Self::TokenRefreshed,
+        Self::Revoked,
+        Self::ClientCreated,
+        Self::ClientRevoked,
+        Self::ClientRotated,
+        Self::LegacyImport,
+        Self::KeyRotation,
+    ];
+
+    /// The stored string; existing rows hold these, so they never change.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignInStarted => "sign_in_started",
+            Self::SignInCompleted => "sign_in_completed",
+            Self::SignInFailed => "sign_in_failed",
+            Self::AccessDenied => "access_denied",
+            Self::TokenIssued => "token_issued",
+            Self::TokenRefreshed => "token_refreshed",
+            Self::Revoked => "revoked",
+            Self::ClientCreated => "client_created",
+            Self::ClientRevoked => "client_revoked",
+            Self::ClientRotated => "client_rotated",
+            Self::LegacyImport => "legacy_import",
+            Self::KeyRotation => "key_rotation",
+        }
+    }
+
+    /// The action a stored string names, if any.
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == stored)
+    }
+}
+
+/// How it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOutcome {
+    Ok,
+    /// A batch (import, key rotation) where some items failed.
+    Partial,
+    /// A refresh whose result lost to a peer's.
+    Superseded,
+    NeedsReauth,
+    ProviderError,
+    /// Deleted here, but the provider did not confirm the revocation.
+    UpstreamFailed,
+    ScopeNotAllowed,
+    ForbiddenProvider,
+    /// A failed sign-in, stored as its flow error code (`FlowError::code`).
+    SignInFailed(&'static str),
+}
+
+impl AuditOutcome {
+    /// Every outcome but `SignInFailed`, whose codes belong to `FlowError`.
+    pub const CLOSED: [Self; 8] = [
+        Self::Ok,
+        Self::Partial,
+        Self::Superseded,
+        Self::NeedsReauth,
+        Self::ProviderError,
+        Self::UpstreamFailed,
+        Self::ScopeNotAllowed,
+        Self::ForbiddenProvider,
+    ];
+
+    /// The stored string; existing rows hold these, so they never change.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Partial => "partial",
+            Self::Superseded => "superseded",
+            Self::NeedsReauth => "needs_reauth",
+            Self::ProviderError => "provider_error",
+            Self::UpstreamFailed => "upstream_failed",
+            Self::ScopeNotAllowed => "scope_not_allowed",
+            Self::ForbiddenProvider => "forbidden_provider",
+            Self::SignInFailed(code) => code,
+        }
+    }
+
+    /// The closed outcome a stored string names, if any (a flow error code is not one).
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::CLOSED
+            .into_iter()
+            .find(|outcome| outcome.as_str() == stored)
+    }
+}
+
 impl AuditEvent {
     /// An administrative event about a client (created, revoked, rotated).
-    pub fn admin(now: DateTime<Utc>, client: &str, event: &str) -> Self {
+    pub fn admin(now: DateTime<Utc>, client: &str, action: AuditAction) -> Self {
         Self {
             occurred_at: now,
             client_name: Some(client.to_owned()),
             user_email: None,
             provider: None,
-            event: event.to_owned(),
-            outcome: "ok".to_owned(),
+            event: action.as_str().to_owned(),
+            outcome: AuditOutcome::Ok.as_str().to_owned(),
             detail: None,
+        }
+    }
+
+    /// A batch run from the command line (import, key rotation): no client, no user.
+    pub fn batch(
+        now: DateTime<Utc>,
+        action: AuditAction,
+        outcome: AuditOutcome,
+        detail: String,
+    ) -> Self {
+        Self {
+            occurred_at: now,
+            client_name: None,
+            user_email: None,
+            provider: None,
+            event: action.as_str().to_owned(),
+            outcome: outcome.as_str().to_owned(),
+            detail: Some(detail),
         }
     }
 }
@@ -72,8 +206,8 @@ impl Gateway {
         client: &str,
         user_email: &str,
         provider: &str,
-        event: &str,
-        outcome: &str,
+        action: AuditAction,
+        outcome: AuditOutcome,
     ) {
         record(
             self.store.as_ref(),
@@ -82,8 +216,8 @@ impl Gateway {
                 client_name: Some(client.to_owned()),
                 user_email: Some(user_email.to_owned()),
                 provider: Some(provider.to_owned()),
-                event: event.to_owned(),
-                outcome: outcome.to_owned(),
+                event: action.as_str().to_owned(),
+                outcome: outcome.as_str().to_owned(),
                 detail: None,
             },
         )
@@ -96,8 +230,14 @@ impl Gateway {
             .issue_throttle
             .due(&client.name, user_email, provider, self.clock.now())
         {
-            self.audit(&client.name, user_email, provider, "token_issued", "ok")
-                .await;
+            self.audit(
+                &client.name,
+                user_email,
+                provider,
+                AuditAction::TokenIssued,
+                AuditOutcome::Ok,
+            )
+            .await;
         }
     }
 }
@@ -105,6 +245,58 @@ impl Gateway {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_action_is_stored_as_todays_string_and_reads_back() {
+        let stored = AuditAction::ALL.map(AuditAction::as_str);
+        assert_eq!(
+            stored,
+            [
+                "sign_in_started",
+                "sign_in_completed",
+                "sign_in_failed",
+                "access_denied",
+                "token_issued",
+                "token_refreshed",
+                "revoked",
+                "client_created",
+                "client_revoked",
+                "client_rotated",
+                "legacy_import",
+                "key_rotation",
+            ]
+        );
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("event-1"), None);
+    }
+
+    #[test]
+    fn each_outcome_is_stored_as_todays_string_and_reads_back() {
+        let stored = AuditOutcome::CLOSED.map(AuditOutcome::as_str);
+        assert_eq!(
+            stored,
+            [
+                "ok",
+                "partial",
+                "superseded",
+                "needs_reauth",
+                "provider_error",
+                "upstream_failed",
+                "scope_not_allowed",
+                "forbidden_provider",
+            ]
+        );
+        for outcome in AuditOutcome::CLOSED {
+            assert_eq!(AuditOutcome::parse(outcome.as_str()), Some(outcome));
+        }
+        assert_eq!(
+            AuditOutcome::SignInFailed("flow_expired").as_str(),
+            "flow_expired"
+        );
+        assert_eq!(AuditOutcome::parse("flow_expired"), None);
+    }
 
     #[test]
     fn token_issued_is_due_once_a_minute_per_client_user_and_provider() {

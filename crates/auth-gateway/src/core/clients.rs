@@ -2,7 +2,7 @@
 //! (32 random bytes), stored only as SHA-256 digests, with provider and scope
 //! allow-lists, revocation, and rotation with a grace period for the old key.
 
-use super::audit::{self, Event};
+use super::audit::{self, AuditAction, AuditOutcome, Event};
 use super::email::Email;
 use super::error::CoreError;
 use super::gateway::{Client, DEFAULT_CLIENT, Gateway};
@@ -155,14 +155,14 @@ impl Gateway {
             .and_then(|()| client.check_scopes(requested, provider.default_scopes()));
         if let Err(error) = &checked {
             let outcome = match error {
-                CoreError::ForbiddenScope(_) => "scope_not_allowed",
-                _ => "forbidden_provider",
+                CoreError::ForbiddenScope(_) => AuditOutcome::ScopeNotAllowed,
+                _ => AuditOutcome::ForbiddenProvider,
             };
             self.audit(
                 &client.name,
                 email.as_str(),
                 provider.name(),
-                "access_denied",
+                AuditAction::AccessDenied,
                 outcome,
             )
             .await;
@@ -252,7 +252,7 @@ pub async fn create_client(
     if !store.insert_client(&client).await? {
         return Err(ClientAdminError::Exists(name.to_owned()));
     }
-    audit::record(store, Event::admin(now, name, "client_created")).await;
+    audit::record(store, Event::admin(now, name, AuditAction::ClientCreated)).await;
     let record = ClientRecord {
         id: client.id,
         name: client.name,
@@ -276,7 +276,7 @@ pub async fn revoke_client(
     if !store.revoke_client(name, now).await? {
         return Err(ClientAdminError::NotFound(name.to_owned()));
     }
-    audit::record(store, Event::admin(now, name, "client_revoked")).await;
+    audit::record(store, Event::admin(now, name, AuditAction::ClientRevoked)).await;
     Ok(())
 }
 
@@ -310,7 +310,7 @@ pub async fn rotate_client(
     {
         return Err(ClientAdminError::NotFound(name.to_owned()));
     }
-    let mut event = Event::admin(now, name, "client_rotated");
+    let mut event = Event::admin(now, name, AuditAction::ClientRotated);
     event.detail = Some(format!("previous key valid for {}s", grace.num_seconds()));
     audit::record(store, event).await;
     Ok(Rotation {

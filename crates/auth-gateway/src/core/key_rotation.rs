@@ -2,7 +2,7 @@
 //! ciphertexts use (and which of those no configured key can open), and the re-encryption
 //! sweep that moves every ciphertext to the primary key while gateways keep serving.
 
-use super::audit::{self, Event};
+use super::audit::{self, AuditAction, AuditOutcome, Event};
 use super::crypto::{Binding, KeyRing, Sealed};
 use super::error::CoreError;
 use super::gateway::Gateway;
@@ -202,19 +202,18 @@ pub async fn reencrypt(
         }
     }
     if !options.dry_run {
-        let mut event = Event::admin(now, "admin-cli", "key_rotation");
-        event.client_name = None;
-        event.outcome = String::from(if summary.failed.is_empty() {
-            "ok"
+        let outcome = if summary.failed.is_empty() {
+            AuditOutcome::Ok
         } else {
-            "partial"
-        });
-        event.detail = Some(format!(
+            AuditOutcome::Partial
+        };
+        let detail = format!(
             "primary {primary}: checked {}, re-encrypted {}, failed {}",
             summary.checked,
             summary.reencrypted,
             summary.failed.len()
-        ));
+        );
+        let event = Event::batch(now, AuditAction::KeyRotation, outcome, detail);
         audit::record(store, event).await;
     }
     Ok(summary)

@@ -2,7 +2,7 @@
 //! original's key, seal it under our primary key bound to its row, and insert it unless
 //! the user already has a grant here (so the import can be rerun).
 
-use super::audit::{self, Event};
+use super::audit::{self, AuditAction, AuditOutcome, Event};
 use super::crypto::{Binding, KeyRing, LegacyKey};
 use super::email::Email;
 use super::key_rotation::RowFailure;
@@ -75,20 +75,19 @@ pub async fn import(
         }
     }
     if !options.dry_run {
-        let mut event = Event::admin(now, "admin-cli", "legacy_import");
-        event.client_name = None;
-        event.outcome = String::from(if summary.failed.is_empty() {
-            "ok"
+        let outcome = if summary.failed.is_empty() {
+            AuditOutcome::Ok
         } else {
-            "partial"
-        });
-        event.detail = Some(format!(
+            AuditOutcome::Partial
+        };
+        let detail = format!(
             "read {}, imported {}, already present {}, failed {}",
             summary.read,
             summary.imported,
             summary.already_present,
             summary.failed.len()
-        ));
+        );
+        let event = Event::batch(now, AuditAction::LegacyImport, outcome, detail);
         audit::record(store, event).await;
     }
     Ok(summary)

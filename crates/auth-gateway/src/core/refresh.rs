@@ -2,6 +2,7 @@
 //! many requests (and replicas) want it, written fenced on the row's version before any
 //! caller gets the new token; failures classified (G5, G6).
 
+use super::audit::{AuditAction, AuditOutcome};
 use super::email::Email;
 use super::error::{CoreError, SignInReason};
 use super::gateway::{Client, Gateway};
@@ -167,7 +168,9 @@ impl Gateway {
         match super::retry::with_backoff(|| provider.refresh(&refresh_token)).await {
             Ok(grant) => {
                 let stored = self.save_refreshed(&credential, grant, now).await?;
-                let outcome = if stored.is_some() { "ok" } else { "superseded" };
+                let outcome = stored
+                    .as_ref()
+                    .map_or(AuditOutcome::Superseded, |_| AuditOutcome::Ok);
                 self.audit_refresh(client, email, provider_name, outcome)
                     .await;
                 match stored {
@@ -195,7 +198,7 @@ impl Gateway {
                     provider = provider_name,
                     "grant rejected by provider; sign-in needed"
                 );
-                self.audit_refresh(client, email, provider_name, "needs_reauth")
+                self.audit_refresh(client, email, provider_name, AuditOutcome::NeedsReauth)
                     .await;
                 Err(self
                     .sign_in_required(
@@ -217,7 +220,7 @@ impl Gateway {
                 } else {
                     tracing::warn!(provider = provider_name, %error, "refresh failed");
                 }
-                self.audit_refresh(client, email, provider_name, "provider_error")
+                self.audit_refresh(client, email, provider_name, AuditOutcome::ProviderError)
                     .await;
                 if credential.expires_at > now {
                     // Still valid, only inside the refresh buffer: serve it meanwhile.
@@ -231,12 +234,18 @@ impl Gateway {
         }
     }
 
-    async fn audit_refresh(&self, client: &Client, email: &Email, provider: &str, outcome: &str) {
+    async fn audit_refresh(
+        &self,
+        client: &Client,
+        email: &Email,
+        provider: &str,
+        outcome: AuditOutcome,
+    ) {
         self.audit(
             &client.name,
             email.as_str(),
             provider,
-            "token_refreshed",
+            AuditAction::TokenRefreshed,
             outcome,
         )
         .await;

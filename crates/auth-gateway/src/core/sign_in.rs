@@ -2,6 +2,7 @@
 //! to the provider) and handle the callback (G3, G4). Status reports are in
 //! [`super::session_status`].
 
+use super::audit::{AuditAction, AuditOutcome};
 use super::crypto::Binding;
 use super::email::Email;
 use super::error::{CoreError, FlowError, SignInLink, UsedFlow};
@@ -124,8 +125,8 @@ impl Gateway {
             &client.name,
             email.as_str(),
             provider.name(),
-            "sign_in_started",
-            "ok",
+            AuditAction::SignInStarted,
+            AuditOutcome::Ok,
         )
         .await;
         // Base64url, a dot and hex: no escaping needed in a path segment.
@@ -250,8 +251,8 @@ impl Gateway {
                     &session.client_name,
                     &session.user_email,
                     &session.provider,
-                    "sign_in_completed",
-                    "ok",
+                    AuditAction::SignInCompleted,
+                    AuditOutcome::Ok,
                 )
                 .await;
                 self.announce_finished(session.id).await;
@@ -369,8 +370,8 @@ impl Gateway {
             &session.client_name,
             &session.user_email,
             &session.provider,
-            "sign_in_failed",
-            failure.code(),
+            AuditAction::SignInFailed,
+            AuditOutcome::SignInFailed(failure.code()),
         )
         .await;
         self.announce_finished(session.id).await;

@@ -1,6 +1,7 @@
 //! Handing out tokens: serve a stored token while fresh, refresh it through
 //! [`super::refresh`] when not, ask for sign-in when it cannot serve, list and revoke.
 
+use super::audit::{AuditAction, AuditOutcome};
 use super::crypto::Binding;
 use super::email::Email;
 use super::error::{CoreError, SignInReason};
@@ -349,15 +350,15 @@ impl Gateway {
             "credentials revoked"
         );
         let outcome = if revoked_upstream {
-            "ok"
+            AuditOutcome::Ok
         } else {
-            "upstream_failed"
+            AuditOutcome::UpstreamFailed
         };
         self.audit(
             &client.name,
             email.as_str(),
             provider_name,
-            "revoked",
+            AuditAction::Revoked,
             outcome,
         )
         .await;

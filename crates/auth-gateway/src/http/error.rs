@@ -1,9 +1,12 @@
 //! The one place errors become responses: each core error gets its status code and a
-//! stable code; 5xx causes are logged in full and never sent to the client.
+//! stable code, each sign-in failure its page; 5xx causes are logged in full and never
+//! sent to the client.
 
-use crate::core::{CoreError, SignInLink, SignInReason};
+use crate::core::error::UsedFlow;
+use crate::core::{CoreError, FlowError, SignInLink, SignInReason};
+use crate::http::pages::{CLOSE_WINDOW, Page};
 use crate::store::StoreError;
-use crate::upstream::{display_name, known_provider};
+use crate::upstream::{UpstreamError, display_name, known_provider};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -28,11 +31,22 @@ pub enum ApiError {
         location: &'static str,
         message: String,
     },
+    /// 404 `{"detail": "Not Found"}`: no such route (or a route turned off).
+    NotFound,
+    /// 405 `{"detail": "Method Not Allowed"}`.
+    MethodNotAllowed,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Detail(status, Box::new(ErrorDetail::new(code, message)))
+    }
+
+    pub fn unprocessable(location: &'static str, message: impl Into<String>) -> Self {
+        Self::Unprocessable {
+            location,
+            message: message.into(),
+        }
     }
 }
 
@@ -201,6 +215,87 @@ impl IntoResponse for ApiError {
                 })),
             )
                 .into_response(),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                Json(serde_json::json!({ "detail": "Not Found" })),
+            )
+                .into_response(),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                Json(serde_json::json!({ "detail": "Method Not Allowed" })),
+            )
+                .into_response(),
         }
+    }
+}
+
+/// An error answer of the sign-in pages (`/connect/...` and the callback): an HTML page
+/// with the status and texts decided here.
+#[derive(Debug)]
+pub struct PageError(pub FlowError);
+
+impl From<FlowError> for PageError {
+    fn from(error: FlowError) -> Self {
+        Self(error)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        flow_error_page(&self.0).into_response()
+    }
+}
+
+const ASK_AGAIN: &str = "Ask your assistant for a new sign-in link.";
+
+/// A page explaining why a link or callback did not sign anyone in. Fixed texts and
+/// stored values only: nothing from the request (the provider's `error_description`
+/// included) is echoed.
+fn flow_error_page(error: &FlowError) -> Page<'static> {
+    let mut title = "Sign-in not completed";
+    let mut next = ASK_AGAIN;
+    let (status, text) = match error {
+        FlowError::InvalidCallback => (StatusCode::BAD_REQUEST, "The sign-in response is incomplete or malformed.".to_owned()),
+        FlowError::UnknownFlow => (StatusCode::NOT_FOUND, "This sign-in link is unknown. Check that the whole link was copied; links are forgotten an hour after they expire.".to_owned()),
+        FlowError::UnknownState => (StatusCode::NOT_FOUND, "This sign-in response matches no sign-in in progress. If you opened the sign-in link more than once, finish in the tab opened last.".to_owned()),
+        FlowError::Expired { lifetime_minutes } => (StatusCode::GONE, format!("This sign-in link has expired: links last {lifetime_minutes} minutes (SESSION_EXPIRY_MINUTES).")),
+        FlowError::AlreadyUsed(used) => {
+            let text = match used {
+                UsedFlow::SignedIn { provider, account_email } => {
+                    title = "Already signed in";
+                    next = CLOSE_WINDOW;
+                    format!("This sign-in link was already used, and you are signed in to {} as {account_email}.", display_name(provider))
+                }
+                UsedFlow::NoLongerSignedIn { provider } => format!("This sign-in link was already used. That sign-in to {} has since been revoked or has expired.", display_name(provider)),
+                UsedFlow::Failed => "This sign-in link was already used, and that sign-in did not complete.".to_owned(),
+                UsedFlow::InProgress => {
+                    next = "Check the other tab or window, or ask your assistant whether the sign-in finished.";
+                    "This sign-in is being finished in another tab or window.".to_owned()
+                }
+            };
+            (StatusCode::BAD_REQUEST, text)
+        }
+        FlowError::NotBound => (StatusCode::BAD_REQUEST, "This sign-in was started in a different browser. Open the sign-in link again in this browser.".to_owned()),
+        FlowError::ProviderDenied(_) => (StatusCode::BAD_REQUEST, "The sign-in was cancelled or refused at the provider.".to_owned()),
+        FlowError::AccountMismatch { expected } => (StatusCode::FORBIDDEN, format!("You signed in with a different account. Please sign in as {expected}.")),
+        FlowError::EmailUnverified => (StatusCode::FORBIDDEN, "The account's email address is not verified, so it cannot be used.".to_owned()),
+        FlowError::Exchange { provider, source: UpstreamError::Unavailable(_) } => {
+            next = "Wait a minute, then ask your assistant for a new sign-in link and start again.";
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{} is temporarily unavailable, so the sign-in could not be finished. Nothing was stored.", display_name(provider)))
+        }
+        FlowError::Exchange { provider, .. } => (StatusCode::BAD_GATEWAY, format!("{} did not accept the sign-in.", display_name(provider))),
+        FlowError::Core(source) => {
+            tracing::error!(error = %source, "sign-in failed inside the gateway");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned())
+        }
+    };
+    Page {
+        status,
+        title,
+        paragraphs: vec![
+            text,
+            format!("Error code: {}", error.code()),
+            next.to_owned(),
+        ],
     }
 }

@@ -52,10 +52,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                     ),
                 ))
             }
-            Err(rejection) => Err(ApiError::Unprocessable {
-                location: "body",
-                message: json_problem(&rejection),
-            }),
+            Err(rejection) => Err(ApiError::unprocessable("body", json_problem(&rejection))),
         }
     }
 }
@@ -90,9 +87,8 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| Self(value))
-            .map_err(|rejection: QueryRejection| ApiError::Unprocessable {
-                location: "query",
-                message: rejection.body_text(),
+            .map_err(|rejection: QueryRejection| {
+                ApiError::unprocessable("query", rejection.body_text())
             })
     }
 }

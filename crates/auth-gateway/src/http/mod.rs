@@ -13,8 +13,7 @@ pub mod routes;
 use crate::core::Gateway;
 use crate::monitoring::Metrics;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::routing::get;
 use axum::{Extension, Router};
 use limits::RateLimiters;
@@ -155,16 +154,10 @@ pub fn metrics_router(metrics: Metrics, gateway: Arc<Gateway>) -> Router {
     )
 }
 
-async fn method_not_allowed() -> impl IntoResponse {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(serde_json::json!({ "detail": "Method Not Allowed" })),
-    )
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::MethodNotAllowed
 }
 
-async fn not_found() -> impl IntoResponse {
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(serde_json::json!({ "detail": "Not Found" })),
-    )
+async fn not_found() -> error::ApiError {
+    error::ApiError::NotFound
 }

@@ -2,10 +2,8 @@
 //! interpolated value goes through `escape`, and every page carries the security
 //! headers of G4 (docs/design.md; docs/threat-model.md E1–E2). Small enough that a template engine isn't needed.
 
-use crate::core::FlowError;
-use crate::core::error::UsedFlow;
 use crate::core::sign_in::CompletedSignIn;
-use crate::upstream::{UpstreamError, display_name};
+use crate::upstream::display_name;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -104,60 +102,8 @@ pub fn signed_in(done: &CompletedSignIn) -> Page<'static> {
     }
 }
 
-const CLOSE_WINDOW: &str = "You can close this window and go back to your assistant.";
-const ASK_AGAIN: &str = "Ask your assistant for a new sign-in link.";
-
-/// A page explaining why a link or callback did not sign anyone in. Fixed texts and
-/// stored values only: nothing from the request (the provider's `error_description`
-/// included) is echoed.
-pub fn flow_error(error: &FlowError) -> Page<'static> {
-    let mut title = "Sign-in not completed";
-    let mut next = ASK_AGAIN;
-    let (status, text) = match error {
-        FlowError::InvalidCallback => (StatusCode::BAD_REQUEST, "The sign-in response is incomplete or malformed.".to_owned()),
-        FlowError::UnknownFlow => (StatusCode::NOT_FOUND, "This sign-in link is unknown. Check that the whole link was copied; links are forgotten an hour after they expire.".to_owned()),
-        FlowError::UnknownState => (StatusCode::NOT_FOUND, "This sign-in response matches no sign-in in progress. If you opened the sign-in link more than once, finish in the tab opened last.".to_owned()),
-        FlowError::Expired { lifetime_minutes } => (StatusCode::GONE, format!("This sign-in link has expired: links last {lifetime_minutes} minutes (SESSION_EXPIRY_MINUTES).")),
-        FlowError::AlreadyUsed(used) => {
-            let text = match used {
-                UsedFlow::SignedIn { provider, account_email } => {
-                    title = "Already signed in";
-                    next = CLOSE_WINDOW;
-                    format!("This sign-in link was already used, and you are signed in to {} as {account_email}.", display_name(provider))
-                }
-                UsedFlow::NoLongerSignedIn { provider } => format!("This sign-in link was already used. That sign-in to {} has since been revoked or has expired.", display_name(provider)),
-                UsedFlow::Failed => "This sign-in link was already used, and that sign-in did not complete.".to_owned(),
-                UsedFlow::InProgress => {
-                    next = "Check the other tab or window, or ask your assistant whether the sign-in finished.";
-                    "This sign-in is being finished in another tab or window.".to_owned()
-                }
-            };
-            (StatusCode::BAD_REQUEST, text)
-        }
-        FlowError::NotBound => (StatusCode::BAD_REQUEST, "This sign-in was started in a different browser. Open the sign-in link again in this browser.".to_owned()),
-        FlowError::ProviderDenied(_) => (StatusCode::BAD_REQUEST, "The sign-in was cancelled or refused at the provider.".to_owned()),
-        FlowError::AccountMismatch { expected } => (StatusCode::FORBIDDEN, format!("You signed in with a different account. Please sign in as {expected}.")),
-        FlowError::EmailUnverified => (StatusCode::FORBIDDEN, "The account's email address is not verified, so it cannot be used.".to_owned()),
-        FlowError::Exchange { provider, source: UpstreamError::Unavailable(_) } => {
-            next = "Wait a minute, then ask your assistant for a new sign-in link and start again.";
-            (StatusCode::SERVICE_UNAVAILABLE, format!("{} is temporarily unavailable, so the sign-in could not be finished. Nothing was stored.", display_name(provider)))
-        }
-        FlowError::Exchange { provider, .. } => (StatusCode::BAD_GATEWAY, format!("{} did not accept the sign-in.", display_name(provider))),
-        FlowError::Core(source) => {
-            tracing::error!(error = %source, "sign-in failed inside the gateway");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned())
-        }
-    };
-    Page {
-        status,
-        title,
-        paragraphs: vec![
-            text,
-            format!("Error code: {}", error.code()),
-            next.to_owned(),
-        ],
-    }
-}
+/// The closing line of pages after which nothing is left to do.
+pub const CLOSE_WINDOW: &str = "You can close this window and go back to your assistant.";
 
 #[cfg(test)]
 mod tests {

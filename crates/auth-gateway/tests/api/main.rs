@@ -10,6 +10,7 @@ mod first_hour_cli;
 mod first_hour_http;
 mod flow_attacks;
 mod full_flow;
+mod handler_size;
 mod key_rotation;
 mod legacy_import;
 mod lifecycle;

@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used)]
 
 use crate::support::db::{Backend, TestDatabase};
+use auth_gateway::core::audit::{AuditAction, AuditOutcome};
 use auth_gateway::core::crypto::Sealed;
 use auth_gateway::store::{
     AuditEvent, AuditQuery, CredentialRecord, CredentialStatus, ImportedCredential, KeyIdCount,
@@ -46,6 +47,7 @@ macro_rules! contract_tests {
                 a_client_is_found_by_its_current_or_previous_key_digest,
                 a_client_name_is_taken_once_and_revocation_clears_the_previous_key,
                 audit_events_filter_by_user_and_time_and_keep_the_newest,
+                typed_audit_events_read_back_as_the_same_action_and_outcome,
                 key_id_counts_cover_token_columns_and_session_verifiers,
                 resealing_a_credential_is_fenced_on_the_version_and_keeps_it,
                 resealing_a_session_verifier_is_a_compare_and_swap,
@@ -1025,6 +1027,35 @@ async fn audit_events_filter_by_user_and_time_and_keep_the_newest(store: Arc<dyn
         .await
         .expect("newest");
     assert_eq!(names(newest), ["event-3", "event-4"]);
+}
+
+async fn typed_audit_events_read_back_as_the_same_action_and_outcome(store: Arc<dyn Store>) {
+    let written: Vec<(AuditAction, AuditOutcome)> = AuditAction::ALL
+        .into_iter()
+        .zip(AuditOutcome::CLOSED.into_iter().cycle())
+        .collect();
+    for (second, (action, outcome)) in (1..).zip(&written) {
+        let event = AuditEvent::batch(at(second), *action, *outcome, String::new());
+        store.insert_audit_event(&event).await.expect("insert");
+    }
+    let query = AuditQuery {
+        user_email: None,
+        since: None,
+        limit: 100,
+    };
+    let read: Vec<(AuditAction, AuditOutcome)> = store
+        .audit_events(&query)
+        .await
+        .expect("read")
+        .iter()
+        .map(|event| {
+            (
+                AuditAction::parse(&event.event).expect("a known action"),
+                AuditOutcome::parse(&event.outcome).expect("a known outcome"),
+            )
+        })
+        .collect();
+    assert_eq!(read, written);
 }
 
 async fn key_id_counts_cover_token_columns_and_session_verifiers(store: Arc<dyn Store>) {

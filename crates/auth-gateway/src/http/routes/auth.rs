@@ -88,14 +88,7 @@ pub async fn issue_token(
             request.force_refresh,
         )
         .await;
-    let outcome = token_outcome(&result);
-    record_outcome(outcome.as_str());
-    // Only known providers get past the core, so the label set stays bounded.
-    let provider = match outcome {
-        TokenOutcome::Error => "other",
-        _ => request.provider.as_str(),
-    };
-    state.metrics.token_outcome(provider, outcome);
+    record_token_result(&state, &request.provider, &result);
     let token = result?;
     Ok(Json(TokenResponse {
         access_token: token.access_token.expose_secret().to_owned(),
@@ -103,6 +96,18 @@ pub async fn issue_token(
         expires_at: token.expires_at,
         scopes: token.scopes,
     }))
+}
+
+/// Counts a token request's outcome in the metrics and names it in the access log.
+fn record_token_result(state: &AppState, provider: &str, result: &Result<IssuedToken, CoreError>) {
+    let outcome = token_outcome(result);
+    record_outcome(outcome.as_str());
+    // Only known providers get past the core, so the label set stays bounded.
+    let provider = match outcome {
+        TokenOutcome::Error => "other",
+        _ => provider,
+    };
+    state.metrics.token_outcome(provider, outcome);
 }
 
 /// What became of a token request, for metrics and the access log.
@@ -147,18 +152,7 @@ pub async fn get_session_status(
     ApiQuery(query): ApiQuery<StatusQuery>,
 ) -> Result<Json<StatusResponse>, ApiError> {
     let Path(session_id) = path.map_err(|rejection| path_error(&rejection))?;
-    let wait = match query.wait {
-        None => Duration::ZERO,
-        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
-            Duration::from_secs_f64(seconds.min(60.0))
-        }
-        Some(_) => {
-            return Err(ApiError::Unprocessable {
-                location: "query",
-                message: "wait must be a number of seconds between 0 and 60".into(),
-            });
-        }
-    };
+    let wait = wait_duration(query.wait)?;
     let view = state
         .gateway
         .session_status(&client, &session_id, wait)
@@ -171,6 +165,20 @@ pub async fn get_session_status(
         error: view.error,
         expires_at: Some(view.expires_at),
     }))
+}
+
+/// `?wait=` as a duration, capped at 60 seconds.
+fn wait_duration(wait: Option<f64>) -> Result<Duration, ApiError> {
+    match wait {
+        None => Ok(Duration::ZERO),
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Ok(Duration::from_secs_f64(seconds.min(60.0)))
+        }
+        Some(_) => Err(ApiError::unprocessable(
+            "query",
+            "wait must be a number of seconds between 0 and 60",
+        )),
+    }
 }
 
 /// `GET /auth/providers/{user_email}`: the providers a user has signed in to.
@@ -241,8 +249,5 @@ pub async fn revoke_credentials(
 }
 
 fn path_error(rejection: &PathRejection) -> ApiError {
-    ApiError::Unprocessable {
-        location: "path",
-        message: rejection.body_text(),
-    }
+    ApiError::unprocessable("path", rejection.body_text())
 }

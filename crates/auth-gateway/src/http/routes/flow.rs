@@ -2,8 +2,9 @@
 //! and the provider's callback. Both answer with pages or redirects, never JSON.
 
 use crate::core::FlowError;
-use crate::core::sign_in::CallbackParams;
+use crate::core::sign_in::{CallbackParams, ConnectRedirect};
 use crate::http::AppState;
+use crate::http::error::PageError;
 use crate::http::pages::{self, security_headers};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -26,30 +27,31 @@ const MAX_CALLBACK_QUERY: usize = 4096;
 pub async fn open_connect_link(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Response {
-    match state.gateway.connect(&token).await {
-        Ok(redirect) => {
-            let secure = if state.secure_cookies { "; Secure" } else { "" };
-            let cookie = format!(
-                "{}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-                redirect.cookie_name,
-                redirect.cookie_value.expose_secret(),
-                redirect.cookie_max_age_secs,
-            );
-            let mut response = StatusCode::FOUND.into_response();
-            let headers = response.headers_mut();
-            headers.extend(security_headers());
-            if let (Ok(location), Ok(cookie)) = (
-                HeaderValue::from_str(redirect.location.as_str()),
-                HeaderValue::from_str(&cookie),
-            ) {
-                headers.insert(header::LOCATION, location);
-                headers.insert(header::SET_COOKIE, cookie);
-            }
-            response
-        }
-        Err(error) => pages::flow_error(&error).into_response(),
+) -> Result<Response, PageError> {
+    let redirect = state.gateway.connect(&token).await?;
+    Ok(redirect_to_provider(&redirect, state.secure_cookies))
+}
+
+/// The 302 to the provider that also sets the browser-binding cookie.
+fn redirect_to_provider(redirect: &ConnectRedirect, secure_cookies: bool) -> Response {
+    let secure = if secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        redirect.cookie_name,
+        redirect.cookie_value.expose_secret(),
+        redirect.cookie_max_age_secs,
+    );
+    let mut response = StatusCode::FOUND.into_response();
+    let headers = response.headers_mut();
+    headers.extend(security_headers());
+    if let (Ok(location), Ok(cookie)) = (
+        HeaderValue::from_str(redirect.location.as_str()),
+        HeaderValue::from_str(&cookie),
+    ) {
+        headers.insert(header::LOCATION, location);
+        headers.insert(header::SET_COOKIE, cookie);
     }
+    response
 }
 
 /// `GET /auth/callback/{provider}`: where the provider sends the browser back.
@@ -74,7 +76,7 @@ pub async fn handle_callback(
     Path(provider): Path<String>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     callback(&state, &provider, &headers, query.as_deref()).await
 }
 
@@ -84,10 +86,17 @@ pub async fn callback(
     provider: &str,
     headers: &HeaderMap,
     query: Option<&str>,
-) -> Response {
-    let query = query.unwrap_or_default();
+) -> Result<Response, PageError> {
+    let params = callback_params(query.unwrap_or_default())?;
+    let cookie = |name: &str| cookie_value(headers, name);
+    let done = state.gateway.callback(provider, params, cookie).await?;
+    Ok(pages::signed_in(&done).into_response())
+}
+
+/// The callback's query: `code`, `state` and `error`; other names are ignored.
+fn callback_params(query: &str) -> Result<CallbackParams, FlowError> {
     if query.len() > MAX_CALLBACK_QUERY {
-        return pages::flow_error(&FlowError::InvalidCallback).into_response();
+        return Err(FlowError::InvalidCallback);
     }
     let mut params = CallbackParams::default();
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -98,11 +107,7 @@ pub async fn callback(
             _ => {}
         }
     }
-    let cookie = |name: &str| cookie_value(headers, name);
-    match state.gateway.callback(provider, params, cookie).await {
-        Ok(done) => pages::signed_in(&done).into_response(),
-        Err(error) => pages::flow_error(&error).into_response(),
-    }
+    Ok(params)
 }
 
 /// Reads one cookie from the `Cookie` headers (RFC 6265 §5.4 syntax).

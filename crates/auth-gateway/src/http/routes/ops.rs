@@ -3,6 +3,7 @@
 
 use crate::core::gateway::Readiness;
 use crate::http::AppState;
+use crate::http::error::ApiError;
 use crate::http::pages::security_headers;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -123,11 +124,7 @@ pub async fn show_docs(
     Extension(document): Extension<ApiDocument>,
 ) -> Response {
     if !state.api_docs {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(serde_json::json!({ "detail": "Not Found" })),
-        )
-            .into_response();
+        return ApiError::NotFound.into_response();
     }
     let mut response = Html(document.docs_page.to_string()).into_response();
     response.headers_mut().extend(security_headers());
