@@ -10,6 +10,4 @@ pub mod server;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod upstream;

@@ -6,6 +6,7 @@ use google_emulator::Emulator;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+use test_kit::GatewayEnv;
 use tokio::process::{Child, Command};
 
 /// The API key the benchmark's gateway accepts.
@@ -59,29 +60,22 @@ impl GatewayProcess {
         let log_path = data_dir.join("gateway.log");
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("creating {}", log_path.display()))?;
-        let mut env = vec![
-            ("HOST", "127.0.0.1".to_owned()),
-            ("PORT", port.to_string()),
-            ("DATABASE_URL", database_url.to_owned()),
-            ("AUTH_GATEWAY_DATA_DIR", data_dir.display().to_string()),
-            ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
-            ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
-            (
-                "GOOGLE_REDIRECT_URI",
-                format!("{address}/auth/callback/google"),
-            ),
-            ("RATE_LIMIT_PER_MINUTE", "0".to_owned()),
-            ("RATE_LIMIT_PER_IP_PER_MINUTE", "0".to_owned()),
-            ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()),
-            ("LOG_LEVEL", log_level.to_owned()),
+        // The test gateway's environment (database, data dir, emulator as Google, no
+        // background refresh) with the benchmark's own keys and settings on top.
+        let env = GatewayEnv::new(&address, database_url, data_dir, emulator)
+            .set("HOST", "127.0.0.1")
+            .set("PORT", port.to_string())
+            .set("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY)
+            .set("AUTH_GATEWAY_API_KEY", API_KEY)
+            .set("RATE_LIMIT_PER_MINUTE", "0")
+            .set("RATE_LIMIT_PER_IP_PER_MINUTE", "0")
+            .set("LOG_LEVEL", log_level)
             // Production's format, so the per-request log line costs what it costs there.
-            ("LOG_FORMAT", "json".to_owned()),
-        ];
-        env.extend(emulator.gateway_env());
+            .set("LOG_FORMAT", "json");
         let child = Command::new(binary)
             // Nothing from the caller's environment or a stray `.env` may change the run.
             .env_clear()
-            .envs(env)
+            .envs(env.vars())
             .envs(extra_env.iter().cloned())
             .current_dir(data_dir)
             .stdin(Stdio::null())

@@ -23,9 +23,7 @@ pub fn user_email(index: usize) -> String {
 
 /// A cookie-keeping, redirect-following client: the sign-in link binds the flow to the
 /// browser with a cookie, so one browser must follow it from start to end.
-pub fn browser() -> Result<reqwest::Client> {
-    Ok(reqwest::Client::builder().cookie_store(true).build()?)
-}
+pub use test_kit::browser;
 
 /// Signs in `emails` with `concurrency` browsers in parallel; any failed sign-in fails
 /// the whole run.

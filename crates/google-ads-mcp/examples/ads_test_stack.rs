@@ -4,7 +4,7 @@
 
 use google_ads_mcp::{AdsConfig, AdsServer};
 use google_mcp_common::UserPolicy;
-use google_mcp_common::testing::{API_KEY, TestStack, mcp};
+use test_kit::{API_KEY, TestStack, mcp};
 use tokio::io::AsyncReadExt;
 
 #[tokio::main]

@@ -5,8 +5,8 @@
 
 use google_analytics_mcp::config::{ADMIN_URL_VAR, Config, DATA_URL_VAR};
 use google_analytics_mcp::{AnalyticsServer, build};
-use google_mcp_common::testing::mcp::serve_http_locally;
-use google_mcp_common::testing::{API_KEY, TestStack};
+use test_kit::mcp::serve_http_locally;
+use test_kit::{API_KEY, TestStack};
 use tokio::io::AsyncReadExt;
 
 #[tokio::main]

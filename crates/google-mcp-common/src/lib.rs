@@ -15,8 +15,6 @@
 //!   input schema (the missing or wrong argument, what it expects) instead of serde.
 //! - [`Table`]: readable aligned text tables with a row count.
 //! - [`transport`]: `--transport stdio|http`, `--bind`, `--allowed-host`, and serving.
-//! - `testing` (feature `testing`): a real gateway and Google emulator, sign-in, and
-//!   MCP clients over stdio and HTTP, for the servers' integration tests.
 //!
 //! # A tool in a few lines
 //!
@@ -92,9 +90,6 @@ mod table;
 pub mod transport;
 mod unreachable;
 mod user;
-
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use arguments::{call_tool, explain as explain_arguments};
 pub use failure::ToolFailure;

@@ -4,9 +4,6 @@
 
 #[path = "../tests/it/support/server.rs"]
 mod server;
-#[allow(dead_code)] // the example uses only part of the test stack
-#[path = "../tests/it/support/stack.rs"]
-mod stack;
 
 use mcp_auth_client::RequireAuth;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -17,8 +14,9 @@ use tokio::io::AsyncReadExt;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let stack = stack::Stack::start().await?;
-    let auth = RequireAuth::new(stack.client(), "google").sign_in_timeout(Duration::from_mins(1));
+    let stack = test_kit::TestStack::start().await?;
+    let auth =
+        RequireAuth::new(stack.auth_client(), "google").sign_in_timeout(Duration::from_mins(1));
     let service = StreamableHttpService::new(
         move || Ok(server::WhoAmI::new(auth.clone())),
         Arc::new(LocalSessionManager::default()),

@@ -5,7 +5,6 @@
 use crate::support::{
     USER, Via, call, call_ok, connect, is_error, server_env, sign_in_link, signed_in, text_of,
 };
-use google_mcp_common::testing::{TestStack, follow, mcp};
 use rmcp::ClientHandler;
 use rmcp::model::{
     CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
@@ -15,6 +14,7 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RoleClient};
 use serde_json::json;
 use std::time::Duration;
+use test_kit::{TestStack, follow, mcp};
 
 async fn the_sign_in_link_works_and_then_the_same_call_succeeds(via: Via) {
     let stack = TestStack::start().await.unwrap();

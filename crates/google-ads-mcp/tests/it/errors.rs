@@ -1,8 +1,8 @@
 //! Google's errors and bad arguments come back as readable tool errors.
 
 use crate::support::{USER, Via, call, call_ok, connect, is_error, server_env, signed_in, text_of};
-use google_mcp_common::testing::{TestStack, mcp};
 use serde_json::json;
+use test_kit::{TestStack, mcp};
 
 #[tokio::test]
 async fn a_gaql_error_names_the_code_the_field_and_the_location() {

@@ -4,12 +4,12 @@
 use google_ads_mcp::{AdsConfig, AdsServer};
 use google_emulator::{AdsCustomer, AdsMetrics, sample_ads_customers};
 use google_mcp_common::UserPolicy;
-use google_mcp_common::testing::TestStack;
-use google_mcp_common::testing::mcp::{self, McpClient};
 use rmcp::model::CallToolResult;
+use test_kit::TestStack;
+use test_kit::mcp::{self, McpClient};
 
 pub use google_emulator::sample_ids as ids;
-pub use google_mcp_common::testing::mcp::{is_error, sign_in_link, text_of};
+pub use test_kit::mcp::{is_error, sign_in_link, text_of};
 
 /// The user the tests sign in as.
 pub const USER: &str = "ana@example.com";

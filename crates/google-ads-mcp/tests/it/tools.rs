@@ -4,8 +4,8 @@
 use crate::support::{
     USER, Via, ads_of, call, call_ok, customer, ids, is_error, over_days, signed_in, text_of,
 };
-use google_mcp_common::testing::mcp::McpClient;
 use serde_json::{Value, json};
+use test_kit::mcp::McpClient;
 
 #[tokio::test]
 async fn every_tool_over_stdio_returns_the_emulators_data() {

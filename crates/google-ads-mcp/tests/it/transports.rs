@@ -1,10 +1,10 @@
 //! The tool list and schemas as MCP clients see them, and the binary's HTTP mode.
 
 use crate::support::{USER, server_env, text_of};
-use google_mcp_common::testing::TestStack;
-use google_mcp_common::testing::mcp;
 use serde_json::json;
 use std::process::Stdio;
+use test_kit::TestStack;
+use test_kit::mcp;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const TOOLS: [&str; 6] = [

@@ -3,9 +3,9 @@
 
 use crate::support::{ANALYST, Via, call_err, call_ok, connect};
 use google_emulator::{GaAccount, GaProperty, sample_analytics_accounts};
-use google_mcp_common::testing::TestStack;
-use google_mcp_common::testing::mcp::text_of;
 use serde_json::{Value, json};
+use test_kit::TestStack;
+use test_kit::mcp::text_of;
 
 /// `(account id, name, [(property id, name)])` per account.
 type Summary = Vec<(String, String, Vec<(String, String)>)>;

@@ -2,8 +2,8 @@
 //! schemas, and instructions for the model.
 
 use crate::support::{Via, connect};
-use google_mcp_common::testing::TestStack;
-use google_mcp_common::testing::mcp::defaults_outside_their_schema;
+use test_kit::TestStack;
+use test_kit::mcp::defaults_outside_their_schema;
 
 #[tokio::test]
 async fn five_read_only_tools_are_listed_with_input_and_output_schemas() {

@@ -3,9 +3,9 @@
 
 use crate::support::{ANALYST, Via, call_err, connect, server_env};
 use google_analytics_mcp::config::ADMIN_URL_VAR;
-use google_mcp_common::testing::TestStack;
-use google_mcp_common::testing::mcp::connect_stdio;
 use serde_json::json;
+use test_kit::TestStack;
+use test_kit::mcp::connect_stdio;
 
 async fn google_refusals_are_readable_tool_errors(via: Via) {
     let stack = TestStack::start().await.unwrap();

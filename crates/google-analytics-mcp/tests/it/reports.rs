@@ -2,9 +2,9 @@
 //! the report the emulator computes for the same request.
 
 use crate::support::{ANALYST, Via, assert_same_report, call_ok, connect, emulator_report};
-use google_mcp_common::testing::TestStack;
-use google_mcp_common::testing::mcp::text_of;
 use serde_json::{Value, json};
+use test_kit::TestStack;
+use test_kit::mcp::text_of;
 
 const WEB: &str = "312345678";
 const START: &str = "2025-06-01";

@@ -3,9 +3,9 @@
 
 use crate::support::{Via, call_err, call_ok, connect};
 use google_analytics_mcp::config::ANALYTICS_READONLY_SCOPE;
-use google_mcp_common::testing::mcp::sign_in_link;
-use google_mcp_common::testing::{TestStack, follow};
 use serde_json::json;
+use test_kit::mcp::sign_in_link;
+use test_kit::{TestStack, follow};
 
 async fn the_sign_in_link_path_ends_in_data(via: Via) {
     let stack = TestStack::start().await.unwrap();

@@ -2,8 +2,8 @@
 //! account; a shared server needs `user_email` on every call.
 
 use crate::support::{ANALYST, Via, call_err, call_ok, connect};
-use google_mcp_common::testing::TestStack;
 use serde_json::json;
+use test_kit::TestStack;
 
 #[tokio::test]
 async fn a_single_user_server_refuses_another_users_email_and_acts_for_its_user() {

@@ -1,18 +1,18 @@
 //! The token cache: a burst of tool calls costs one gateway round-trip.
 
 use crate::support::proxy::CountingProxy;
-use crate::support::stack::{API_KEY, Stack, client_for, follow};
 use mcp_auth_client::AuthError;
+use test_kit::{API_KEY, TestStack, auth_client_for, follow};
 
-async fn signed_in_stack(email: &str) -> Stack {
-    let stack = Stack::start().await.unwrap();
+async fn signed_in_stack(email: &str) -> TestStack {
+    let stack = TestStack::start().await.unwrap();
     sign_in(&stack, email).await;
     stack
 }
 
-async fn sign_in(stack: &Stack, email: &str) {
+async fn sign_in(stack: &TestStack, email: &str) {
     let error = stack
-        .client()
+        .auth_client()
         .get_token("google", email, &[])
         .await
         .unwrap_err();
@@ -26,7 +26,7 @@ async fn sign_in(stack: &Stack, email: &str) {
 async fn a_hundred_sequential_calls_with_a_fresh_token_cost_one_gateway_request() {
     let stack = signed_in_stack("burst@example.com").await;
     let proxy = CountingProxy::start(&stack.gateway_url).await;
-    let client = client_for(&proxy.url, API_KEY);
+    let client = auth_client_for(&proxy.url, API_KEY);
     let first = client
         .get_token("google", "burst@example.com", &[])
         .await
@@ -45,7 +45,7 @@ async fn a_hundred_sequential_calls_with_a_fresh_token_cost_one_gateway_request(
 async fn concurrent_calls_for_one_user_share_one_gateway_request() {
     let stack = signed_in_stack("storm@example.com").await;
     let proxy = CountingProxy::start(&stack.gateway_url).await;
-    let client = client_for(&proxy.url, API_KEY);
+    let client = auth_client_for(&proxy.url, API_KEY);
     let calls = (0..20).map(|_| client.get_token("google", "storm@example.com", &[]));
     for result in futures::future::join_all(calls).await {
         result.unwrap();
@@ -55,12 +55,12 @@ async fn concurrent_calls_for_one_user_share_one_gateway_request() {
 
 #[tokio::test]
 async fn a_token_inside_the_cache_margin_is_fetched_again() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     // 60 s tokens are within the default 60 s margin: never served from the cache.
     stack.emulator.set_access_token_lifetime(60);
     sign_in(&stack, "short@example.com").await;
     let proxy = CountingProxy::start(&stack.gateway_url).await;
-    let client = client_for(&proxy.url, API_KEY);
+    let client = auth_client_for(&proxy.url, API_KEY);
     for _ in 0..3 {
         client
             .get_token("google", "short@example.com", &[])

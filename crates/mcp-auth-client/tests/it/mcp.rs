@@ -2,7 +2,6 @@
 //! protocol eras, with and without URL-mode elicitation.
 
 use crate::support::server::WhoAmI;
-use crate::support::stack::{Stack, follow};
 use mcp_auth_client::RequireAuth;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
@@ -15,6 +14,7 @@ use rmcp::service::{
 use rmcp::{ClientHandler, ServiceExt};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use test_kit::{TestStack, follow};
 use tokio::task::JoinHandle;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -104,9 +104,14 @@ impl ClientHandler for Person {
     }
 }
 
-async fn connect(stack: &Stack, person: Person, era: Era) -> RunningService<RoleClient, Person> {
+async fn connect(
+    stack: &TestStack,
+    person: Person,
+    era: Era,
+) -> RunningService<RoleClient, Person> {
     let (server_io, client_io) = tokio::io::duplex(1 << 16);
-    let auth = RequireAuth::new(stack.client(), "google").sign_in_timeout(Duration::from_secs(30));
+    let auth =
+        RequireAuth::new(stack.auth_client(), "google").sign_in_timeout(Duration::from_secs(30));
     tokio::spawn(async move {
         if let Ok(running) = WhoAmI::new(auth).serve(server_io).await {
             let _ = running.waiting().await;
@@ -148,7 +153,7 @@ fn text(result: &CallToolResult) -> String {
 }
 
 async fn a_tool_call_completes_after_the_elicited_link_is_followed(era: Era) {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     let person = Person::with_url_elicitation();
     let client = connect(&stack, person.clone(), era).await;
     let email = "elicited@example.com";
@@ -179,7 +184,7 @@ async fn with_url_elicitation_a_2026_07_28_call_completes_on_the_retry_once_the_
 }
 
 async fn without_url_elicitation_the_result_carries_the_link(era: Era) {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     let person = Person::default();
     let client = connect(&stack, person.clone(), era).await;
     let email = "plain@example.com";
@@ -226,7 +231,7 @@ async fn without_url_elicitation_a_2026_07_28_result_carries_the_link_and_works_
 
 #[tokio::test]
 async fn a_declined_elicitation_answers_with_the_link_in_both_eras() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     for era in [Era::Legacy, Era::Stateless] {
         let person = Person {
             declines: true,
@@ -242,7 +247,7 @@ async fn a_declined_elicitation_answers_with_the_link_in_both_eras() {
 
 #[tokio::test]
 async fn a_provider_outage_is_a_tool_error_saying_when_to_retry() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     let client = connect(&stack, Person::default(), Era::Legacy).await;
     let email = "outage@example.com";
     let first = text(&whoami(&client, email).await);

@@ -1,15 +1,15 @@
 //! Each typed outcome of `get_token`, produced by the situation that causes it.
 
-use crate::support::stack::{API_KEY, Stack, client_for, follow};
 use mcp_auth_client::{AuthError, SessionStatus};
 use std::time::Duration;
+use test_kit::{API_KEY, TestStack, auth_client_for, follow};
 
 const DRIVE: &str = "https://www.googleapis.com/auth/drive.readonly";
 
 /// Signs `email` in through the link of a first `get_token`; returns that error's session.
-async fn sign_in(stack: &Stack, email: &str) -> String {
+async fn sign_in(stack: &TestStack, email: &str) -> String {
     let error = stack
-        .client()
+        .auth_client()
         .get_token("google", email, &[])
         .await
         .unwrap_err();
@@ -26,8 +26,8 @@ async fn sign_in(stack: &Stack, email: &str) -> String {
 
 #[tokio::test]
 async fn a_new_user_gets_sign_in_required_with_a_link_that_works() {
-    let stack = Stack::start().await.unwrap();
-    let client = stack.client();
+    let stack = TestStack::start().await.unwrap();
+    let client = stack.auth_client();
     let error = client
         .get_token("google", "new@example.com", &[])
         .await
@@ -82,13 +82,13 @@ async fn a_new_user_gets_sign_in_required_with_a_link_that_works() {
 
 #[tokio::test]
 async fn a_revoked_grant_gives_needs_reauth_with_a_fresh_link() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     // Shorter than the gateway's refresh buffer: every request refreshes upstream.
     stack.emulator.set_access_token_lifetime(60);
     sign_in(&stack, "revoked@example.com").await;
     stack.emulator.force_invalid_grant(true);
     let error = stack
-        .client()
+        .auth_client()
         .get_token("google", "revoked@example.com", &[])
         .await
         .unwrap_err();
@@ -103,7 +103,7 @@ async fn a_revoked_grant_gives_needs_reauth_with_a_fresh_link() {
     assert_eq!(follow(auth_url).await.unwrap(), 200);
     assert!(
         stack
-            .client()
+            .auth_client()
             .get_token("google", "revoked@example.com", &[])
             .await
             .is_ok()
@@ -112,9 +112,9 @@ async fn a_revoked_grant_gives_needs_reauth_with_a_fresh_link() {
 
 #[tokio::test]
 async fn a_missing_scope_gives_insufficient_scope_naming_it() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     sign_in(&stack, "scopes@example.com").await;
-    let client = stack.client();
+    let client = stack.auth_client();
     // A cached token without the scope must not hide the problem.
     client
         .get_token("google", "scopes@example.com", &[])
@@ -141,12 +141,12 @@ async fn a_missing_scope_gives_insufficient_scope_naming_it() {
 
 #[tokio::test]
 async fn an_expired_token_and_a_failing_provider_give_provider_unavailable_with_retry_after() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     sign_in(&stack, "outage@example.com").await;
     stack.clock.advance(chrono::Duration::hours(2));
     stack.emulator.fail_next_token_requests(10, 503);
     let error = stack
-        .client()
+        .auth_client()
         .get_token("google", "outage@example.com", &[])
         .await
         .unwrap_err();
@@ -158,8 +158,8 @@ async fn an_expired_token_and_a_failing_provider_give_provider_unavailable_with_
 
 #[tokio::test]
 async fn a_wrong_api_key_gives_invalid_api_key() {
-    let stack = Stack::start().await.unwrap();
-    let client = client_for(&stack.gateway_url, "not-the-key-0123456789abcdefghij");
+    let stack = TestStack::start().await.unwrap();
+    let client = auth_client_for(&stack.gateway_url, "not-the-key-0123456789abcdefghij");
     let error = client
         .get_token("google", "a@example.com", &[])
         .await
@@ -176,7 +176,7 @@ async fn a_gateway_that_is_not_running_gives_gateway_unreachable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let error = client_for(&url, API_KEY)
+    let error = auth_client_for(&url, API_KEY)
         .get_token("google", "a@example.com", &[])
         .await
         .unwrap_err();
@@ -188,9 +188,9 @@ async fn a_gateway_that_is_not_running_gives_gateway_unreachable() {
 
 #[tokio::test]
 async fn revoke_deletes_the_grant_and_the_cached_token() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     sign_in(&stack, "leaving@example.com").await;
-    let client = stack.client();
+    let client = stack.auth_client();
     client
         .get_token("google", "leaving@example.com", &[])
         .await
@@ -212,9 +212,9 @@ async fn revoke_deletes_the_grant_and_the_cached_token() {
 
 #[tokio::test]
 async fn an_unknown_session_is_a_gateway_error_not_a_hang() {
-    let stack = Stack::start().await.unwrap();
+    let stack = TestStack::start().await.unwrap();
     let error = stack
-        .client()
+        .auth_client()
         .wait_for_sign_in("no-such-session", Duration::from_secs(5))
         .await
         .unwrap_err();

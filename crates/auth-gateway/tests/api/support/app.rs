@@ -3,17 +3,14 @@
 
 use super::db::{Backend, TestDatabase};
 use super::logs;
-use auth_gateway::config::Config;
 use auth_gateway::core::Gateway;
 use auth_gateway::core::clock::ManualClock;
-use auth_gateway::startup::Application;
 use google_emulator::Emulator;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
+use test_kit::GatewayEnv;
 
-pub const API_KEY: &str = "test-api-key-0123456789abcdefghijklmnop";
-pub const ENCRYPTION_KEY: &str = "test-encryption-key-0123456789abcdefghij";
+pub use test_kit::{API_KEY, ENCRYPTION_KEY};
 
 pub struct TestApp {
     /// `http://127.0.0.1:PORT` of the gateway.
@@ -194,7 +191,7 @@ impl TestApp {
     }
 }
 
-/// Builds the environment of a test gateway and starts it on port 0.
+/// Starts a gateway on port 0 with the test environment plus `overrides`.
 async fn start_gateway(
     database_url: &str,
     emulator: &Emulator,
@@ -205,30 +202,12 @@ async fn start_gateway(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let address = format!("http://127.0.0.1:{port}");
-    let mut env: HashMap<String, String> = [
-        ("DATABASE_URL", database_url.to_owned()),
-        ("AUTH_GATEWAY_DATA_DIR", data_dir.display().to_string()),
-        ("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY.to_owned()),
-        ("AUTH_GATEWAY_API_KEY", API_KEY.to_owned()),
-        (
-            "GOOGLE_REDIRECT_URI",
-            format!("{address}/auth/callback/google"),
-        ),
-        // Tests drive the background refresh themselves, so it never races them.
-        ("BACKGROUND_REFRESH_INTERVAL_SECONDS", "0".to_owned()),
-    ]
-    .into_iter()
-    .chain(emulator.gateway_env())
-    .map(|(name, value)| (name.to_owned(), value))
-    .collect();
-    for (name, value) in overrides {
-        env.insert((*name).to_owned(), (*value).to_owned());
-    }
-    let config = Config::load(&move |name| env.get(name).cloned()).expect("test configuration");
-    let app = Application::with_listener(&config, listener, clock)
+    let env = overrides.iter().fold(
+        GatewayEnv::new(&address, database_url, data_dir, emulator),
+        |env, (name, value)| env.set(name, *value),
+    );
+    let gateway = test_kit::gateway::start_on(listener, &env, clock)
         .await
-        .expect("build the gateway");
-    let gateway = app.gateway();
-    tokio::spawn(app.run_until(std::future::pending()));
+        .expect("start the gateway");
     (address, gateway)
 }

@@ -5,13 +5,13 @@
 use google_analytics_mcp::config::{ADMIN_URL_VAR, Config, DATA_URL_VAR};
 use google_analytics_mcp::{AnalyticsServer, build};
 use google_emulator::{GaProperty, sample_analytics_accounts};
-use google_mcp_common::testing::TestStack;
-use google_mcp_common::testing::mcp::{
-    McpClient, call, connect_http, connect_stdio, is_error, serve_http_locally, text_of,
-};
 use rmcp::model::CallToolResult;
 use serde_json::Value;
 use std::collections::HashMap;
+use test_kit::TestStack;
+use test_kit::mcp::{
+    McpClient, call, connect_http, connect_stdio, is_error, serve_http_locally, text_of,
+};
 
 /// How the test client reaches the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
-//! Test harness: the real gateway and emulator, a counting proxy, an rmcp tool server.
+//! Test harness of this crate (the gateway and emulator come from `test-kit`): a
+//! counting proxy and an rmcp tool server.
 #![allow(dead_code)] // the example includes only parts of the harness
 
 pub mod proxy;
 pub mod server;
-pub mod stack;

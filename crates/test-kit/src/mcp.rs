@@ -67,9 +67,9 @@ where
     let url = format!(
         "http://{}{}",
         listener.local_addr()?,
-        crate::transport::MCP_PATH
+        google_mcp_common::transport::MCP_PATH
     );
-    tokio::spawn(crate::transport::serve_http(
+    tokio::spawn(google_mcp_common::transport::serve_http(
         factory,
         listener,
         Vec::new(),

@@ -1,15 +1,12 @@
-//! A real gateway on port 0 against a fresh SQLite database in a temp dir, with the
-//! Google emulator playing Google (the same setup as mcp-auth-client's tests).
+//! A running test gateway with the Google emulator playing Google, and what a test
+//! does with it: gateway clients, sign-in through a browser, the current token.
 
+use crate::gateway::{API_KEY, TestGateway};
 use auth_gateway::core::clock::ManualClock;
-use auth_gateway::testing::TestGateway;
 use google_emulator::Emulator;
 use mcp_auth_client::AuthClient;
 use secrecy::SecretString;
 use std::sync::Arc;
-
-/// The API key the test gateway accepts.
-pub const API_KEY: &str = auth_gateway::testing::TEST_API_KEY;
 
 /// A running gateway and emulator; both stop when the tokio runtime ends.
 pub struct TestStack {
@@ -37,9 +34,7 @@ impl TestStack {
 
     /// A client of this gateway with the right key.
     pub fn auth_client(&self) -> AuthClient {
-        AuthClient::builder(&self.gateway_url, SecretString::from(API_KEY))
-            .build()
-            .unwrap_or_else(|error| panic!("test gateway client: {error}"))
+        auth_client_for(&self.gateway_url, API_KEY)
     }
 
     /// `AUTH_GATEWAY_URL` and `AUTH_GATEWAY_API_KEY` for a server under test.
@@ -75,8 +70,21 @@ impl TestStack {
     }
 }
 
-/// Follows a sign-in link like a browser (cookies, redirects); returns the final status.
+/// A client of the gateway at `url` with `key`.
+pub fn auth_client_for(url: &str, key: &str) -> AuthClient {
+    // Test support: a client that cannot be built is a broken test setup, said loudly.
+    AuthClient::builder(url, SecretString::from(key))
+        .build()
+        .unwrap_or_else(|error| panic!("test gateway client: {error}"))
+}
+
+/// A browser: keeps cookies and follows redirects, since a sign-in link binds the flow
+/// to the browser with a cookie.
+pub fn browser() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder().cookie_store(true).build()?)
+}
+
+/// Follows a sign-in link like a browser; returns the final status.
 pub async fn follow(auth_url: &str) -> anyhow::Result<u16> {
-    let browser = reqwest::Client::builder().cookie_store(true).build()?;
-    Ok(browser.get(auth_url).send().await?.status().as_u16())
+    Ok(browser()?.get(auth_url).send().await?.status().as_u16())
 }
