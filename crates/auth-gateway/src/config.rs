@@ -3,7 +3,7 @@
 //! the variable. `*_FILE` variants read secrets from files.
 
 use crate::core::IdentityPolicy;
-use crate::core::scopes::ScopeSet;
+use crate::domain::ScopeSet;
 use crate::store::DatabaseUrl;
 use crate::upstream::google::GoogleSettings;
 use secrecy::SecretString;

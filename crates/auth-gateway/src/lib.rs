@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod dev_secrets;
+pub mod domain;
 pub mod http;
 pub mod monitoring;
 pub mod server;

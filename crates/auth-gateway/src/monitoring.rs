@@ -2,7 +2,7 @@
 //! many gateways in one process and read each one's numbers; the `metrics` macros are
 //! pointed at it with `with_local_recorder` around every (synchronous) update.
 
-use crate::store::{PoolStats, StatusCount};
+use crate::domain::{PoolStats, StatusCount};
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use std::sync::Arc;

@@ -1,8 +1,7 @@
 //! The core's errors. The HTTP layer maps each to one status code and public message;
 //! the source chain is only ever logged.
 
-use super::email::InvalidEmail;
-use super::scopes::InvalidScope;
+use crate::domain::{InvalidEmail, InvalidScope};
 use crate::store::StoreError;
 use crate::upstream::UpstreamError;
 use chrono::{DateTime, Utc};

@@ -4,9 +4,8 @@
 
 use super::audit::{self, Event};
 use super::crypto::{Binding, KeyRing, LegacyKey};
-use super::email::Email;
 use super::key_rotation::RowFailure;
-use super::scopes::ScopeSet;
+use crate::domain::{Email, ScopeSet};
 use crate::store::legacy::{LegacyDatabase, LegacyRow};
 use crate::store::{ImportedCredential, Store, StoreError};
 use chrono::{DateTime, Utc};

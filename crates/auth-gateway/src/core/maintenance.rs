@@ -4,11 +4,10 @@
 //! them (Google drops refresh tokens unused for six months). A batch limit per tick
 //! keeps a mass expiry from becoming a storm.
 
-use super::email::Email;
 use super::error::CoreError;
 use super::gateway::{Client, Gateway};
 use super::refresh::{Freshness, RefreshRequest};
-use super::scopes::ScopeSet;
+use crate::domain::{Email, ScopeSet};
 use std::time::Duration;
 
 /// The job lease's name.

@@ -2,11 +2,10 @@
 //! many requests (and replicas) want it, written fenced on the row's version before any
 //! caller gets the new token; failures classified (G5, G6).
 
-use super::email::Email;
 use super::error::{CoreError, SignInReason};
 use super::gateway::{Client, Gateway};
-use super::scopes::ScopeSet;
 use super::tokens::{IssuedToken, RETRY_AFTER_SECS, credential_binding};
+use crate::domain::{Email, ScopeSet};
 use crate::monitoring::Metrics;
 use crate::store::{CredentialRecord, RefreshedTokens};
 use crate::upstream::{Provider, TokenGrant, UpstreamError};

@@ -3,7 +3,7 @@
 //! classify failures (G6), and the whole protocol surface is four small requests.
 
 use super::{AuthorizeRequest, Identity, Provider, TokenGrant, UpstreamError};
-use crate::core::scopes::ScopeSet;
+use crate::domain::ScopeSet;
 use crate::monitoring::Metrics;
 use async_trait::async_trait;
 use base64::Engine as _;

@@ -4,8 +4,7 @@
 
 pub mod google;
 
-use crate::core::email::Email;
-use crate::core::scopes::ScopeSet;
+use crate::domain::{Email, ScopeSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
