@@ -2,7 +2,6 @@
 //! stable code; 5xx causes are logged in full and never sent to the client.
 
 use crate::core::{CoreError, SignInLink, SignInReason};
-use crate::store::StoreError;
 use crate::upstream::{display_name, known_provider};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -96,7 +95,7 @@ impl From<CoreError> for ApiError {
                 detail.retry_after = Some(retry_after_secs);
                 Self::Detail(StatusCode::SERVICE_UNAVAILABLE, Box::new(detail))
             }
-            CoreError::Store(StoreError::Unavailable(source)) => {
+            CoreError::Unavailable(source) => {
                 tracing::error!(error = %source, "database unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
