@@ -10,8 +10,7 @@ use super::events::SessionEvents;
 use super::flights::Flights;
 use super::key_rotation::KeyCheck;
 use super::token_cache::TokenCache;
-use crate::domain::Email;
-use crate::monitoring::Metrics;
+use crate::domain::{Email, MetricsSink};
 use crate::store::Store;
 use crate::upstream::{Provider, known_provider};
 use secrecy::{ExposeSecret, SecretString};
@@ -82,7 +81,7 @@ pub struct Gateway {
     /// The last count of ciphertexts per key id, for readiness.
     pub(super) key_check: KeyCheck,
     /// Where refresh lock waits are reported, when the app has metrics.
-    pub(super) metrics: Option<Metrics>,
+    pub(super) metrics: Option<Arc<dyn MetricsSink>>,
     /// Decrypted tokens, on while the store's change feed is connected.
     pub(super) token_cache: TokenCache,
 }
@@ -129,14 +128,14 @@ impl Gateway {
 
     /// Reports refresh lock waits to `metrics`.
     #[must_use]
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = Some(metrics);
+    pub fn with_metrics(mut self, metrics: impl MetricsSink + 'static) -> Self {
+        self.metrics = Some(Arc::new(metrics));
         self
     }
 
     /// Sets the store's gauges (credentials by status, pool occupancy) on `metrics`;
     /// called when `/metrics` is scraped so they are current without a polling task.
-    pub async fn update_store_gauges(&self, metrics: &Metrics) {
+    pub async fn update_store_gauges(&self, metrics: &dyn MetricsSink) {
         metrics.set_pool(self.store.pool_stats());
         metrics.set_token_cache(self.token_cache_enabled(), self.token_cache_len());
         match self.store.credential_status_counts().await {

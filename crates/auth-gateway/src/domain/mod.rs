@@ -4,12 +4,14 @@
 //! can depend on it without depending on the core (`tests/api/layering.rs` checks).
 
 pub mod email;
+pub mod metrics;
 pub mod scopes;
 pub mod sealed;
 pub mod stats;
 pub mod status;
 
 pub use email::{Email, InvalidEmail};
+pub use metrics::MetricsSink;
 pub use scopes::{InvalidScope, MAX_REQUESTED_SCOPES, ScopeSet};
 pub use sealed::Sealed;
 pub use stats::{KeyIdCount, PoolStats, StatusCount};
