@@ -17,6 +17,7 @@ pub use admin::{
 // The shared types the store's methods take and return, where callers already look.
 pub use crate::domain::{CredentialStatus, KeyIdCount, PoolStats, SessionState, StatusCount};
 
+pub use legacy::{LegacyReader, LegacyRow};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
