@@ -10,23 +10,13 @@ use super::events::SessionEvents;
 use super::flights::Flights;
 use super::key_rotation::KeyCheck;
 use super::token_cache::TokenCache;
-use crate::domain::{Email, MetricsSink};
+use crate::domain::{Email, IdentityPolicy, MetricsSink};
 use crate::store::Store;
 use crate::upstream::{Provider, known_provider};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Whose sign-in may complete a session (G3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum IdentityPolicy {
-    /// The signed-in account's verified email must equal the session's user.
-    #[default]
-    SameEmail,
-    /// Any verified account; its email is recorded and shown.
-    Any,
-}
 
 /// Settings the core needs, taken from the configuration once.
 #[derive(Debug, Clone)]

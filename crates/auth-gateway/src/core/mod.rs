@@ -22,4 +22,4 @@ pub mod tokens;
 
 pub use clients::Access;
 pub use error::{CoreError, FlowError, SignInLink, SignInReason};
-pub use gateway::{Client, Gateway, GatewaySettings, IdentityPolicy};
+pub use gateway::{Client, Gateway, GatewaySettings};

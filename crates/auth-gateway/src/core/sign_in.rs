@@ -4,9 +4,11 @@
 
 use super::crypto::Binding;
 use super::error::{CoreError, FlowError, SignInLink, UsedFlow};
-use super::gateway::{Client, Gateway, IdentityPolicy};
+use super::gateway::{Client, Gateway};
 use super::random;
-use crate::domain::{CredentialStatus, Email, InvalidScope, ScopeSet, SessionState};
+use crate::domain::{
+    CredentialStatus, Email, IdentityPolicy, InvalidScope, ScopeSet, SessionState,
+};
 use crate::store::{NewSession, SessionRecord, SignInGrant};
 use crate::upstream::{AuthorizeRequest, Provider, TokenGrant};
 use chrono::{DateTime, Utc};

@@ -7,6 +7,7 @@ pub mod email;
 pub mod metrics;
 pub mod scopes;
 pub mod sealed;
+pub mod settings;
 pub mod stats;
 pub mod status;
 
@@ -14,5 +15,6 @@ pub use email::{Email, InvalidEmail};
 pub use metrics::MetricsSink;
 pub use scopes::{InvalidScope, MAX_REQUESTED_SCOPES, ScopeSet};
 pub use sealed::Sealed;
+pub use settings::{IdentityPolicy, MaintenanceSettings};
 pub use stats::{KeyIdCount, PoolStats, StatusCount};
 pub use status::{CredentialStatus, SessionState, UnknownStatus};
