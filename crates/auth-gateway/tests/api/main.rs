@@ -11,6 +11,7 @@ mod first_hour_http;
 mod flow_attacks;
 mod full_flow;
 mod key_rotation;
+mod layering;
 mod legacy_import;
 mod lifecycle;
 mod migrations;
