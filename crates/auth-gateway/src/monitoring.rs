@@ -1,6 +1,7 @@
 //! Prometheus metrics. Each app owns its own recorder (no global one), so tests can run
 //! many gateways in one process and read each one's numbers; the `metrics` macros are
-//! pointed at it with `with_local_recorder` around every (synchronous) update.
+//! pointed at it with `with_local_recorder` around every (synchronous) update. The core
+//! and the providers report through `domain::MetricsSink`, which `Metrics` implements.
 
 use crate::domain::{MetricsSink, PoolStats, StatusCount};
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};

@@ -1,5 +1,6 @@
-//! The core: flows, refresh, identity binding, scopes and the key ring. It gets time
-//! from a `Clock` and knows nothing of HTTP or SQL.
+//! The core: flows, refresh, identity binding and the key ring. It gets time from a
+//! `Clock`, reaches storage, providers and metrics through traits, and knows nothing of
+//! HTTP or SQL. Its vocabulary (emails, scopes, sealed values) is in `crate::domain`.
 
 pub mod audit;
 pub mod clients;

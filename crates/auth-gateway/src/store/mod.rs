@@ -1,6 +1,7 @@
 //! Storage: one narrow trait, two implementations (PostgreSQL for production and many
 //! replicas, SQLite as the embedded default). Chosen once from the URL at startup;
 //! nothing else branches on the backend. Times are passed in from the core's clock.
+//! Imports only `crate::domain`; the core uses the traits, never a backend.
 
 mod admin;
 pub mod legacy;
