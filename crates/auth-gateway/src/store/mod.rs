@@ -15,7 +15,7 @@ pub use admin::{
     AdminStore, AuditEvent, AuditQuery, ClientRecord, ImportedCredential, NewClient,
     SessionVerifier,
 };
-// The shared types the store's methods take and return, where callers already look.
+// Re-exported: the backends and the store contract tests name them through `store`.
 pub use crate::domain::{CredentialStatus, KeyIdCount, PoolStats, SessionState, StatusCount};
 
 pub use legacy::{LegacyReader, LegacyRow};
