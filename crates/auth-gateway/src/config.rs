@@ -2,8 +2,7 @@
 //! into one typed tree and passed down. A bad value stops startup with one line naming
 //! the variable. `*_FILE` variants read secrets from files.
 
-use crate::core::IdentityPolicy;
-use crate::core::scopes::ScopeSet;
+use crate::domain::{IdentityPolicy, MaintenanceSettings, ScopeSet};
 use crate::store::DatabaseUrl;
 use crate::upstream::google::GoogleSettings;
 use secrecy::SecretString;
@@ -80,7 +79,7 @@ pub struct Config {
     pub server: ServerSettings,
     pub rate_limits: RateLimits,
     /// The background refresh job; an interval of zero turns it off.
-    pub background_refresh: crate::core::maintenance::MaintenanceSettings,
+    pub background_refresh: MaintenanceSettings,
 }
 
 /// Reads variables from a lookup function (the process environment in the binary).

@@ -1,8 +1,9 @@
 //! Prometheus metrics. Each app owns its own recorder (no global one), so tests can run
 //! many gateways in one process and read each one's numbers; the `metrics` macros are
-//! pointed at it with `with_local_recorder` around every (synchronous) update.
+//! pointed at it with `with_local_recorder` around every (synchronous) update. The core
+//! and the providers report through `domain::MetricsSink`, which `Metrics` implements.
 
-use crate::store::{PoolStats, StatusCount};
+use crate::domain::{MetricsSink, PoolStats, StatusCount};
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use std::sync::Arc;
@@ -168,9 +169,20 @@ impl Metrics {
         self.record(|| counter!("token_requests_total", &labels).increment(1));
     }
 
-    /// One call to a provider. `outcome` is `ok` or an error class
-    /// (`unavailable`, `invalid_grant`, `invalid_client`, ...).
-    pub fn upstream_call(
+    /// A request refused by a rate limit (`client` or `ip`).
+    pub fn rate_limited(&self, limit: &'static str) {
+        self.record(|| counter!("rate_limited_requests_total", "limit" => limit).increment(1));
+    }
+
+    /// Whether the last readiness check passed.
+    pub fn set_ready(&self, ready: bool) {
+        self.record(|| gauge!("gateway_ready").set(if ready { 1.0 } else { 0.0 }));
+    }
+}
+
+// The measurements the core and the providers report through the domain's trait.
+impl MetricsSink for Metrics {
+    fn upstream_call(
         &self,
         provider: &'static str,
         operation: &'static str,
@@ -185,21 +197,14 @@ impl Metrics {
         });
     }
 
-    /// A request refused by a rate limit (`client` or `ip`).
-    pub fn rate_limited(&self, limit: &'static str) {
-        self.record(|| counter!("rate_limited_requests_total", "limit" => limit).increment(1));
-    }
-
-    /// Time spent waiting for a credential's refresh `lock` (`process` or `lease`).
-    pub fn refresh_lock_wait(&self, provider: &str, lock: &'static str, waited: Duration) {
+    fn refresh_lock_wait(&self, provider: &str, lock: &'static str, waited: Duration) {
         let labels = [("provider", provider.to_owned()), ("lock", lock.to_owned())];
         self.record(|| {
             histogram!("refresh_lock_wait_seconds", &labels).record(waited.as_secs_f64());
         });
     }
 
-    /// Credentials per status; the known statuses are always reported (0 when none).
-    pub fn set_credentials(&self, counts: &[StatusCount]) {
+    fn set_credentials(&self, counts: &[StatusCount]) {
         self.record(|| {
             for status in KNOWN_STATUSES {
                 let found = counts.iter().find(|count| count.status == status);
@@ -210,8 +215,7 @@ impl Metrics {
         });
     }
 
-    /// The database pool's occupancy.
-    pub fn set_pool(&self, stats: PoolStats) {
+    fn set_pool(&self, stats: PoolStats) {
         self.record(|| {
             for (state, value) in [
                 ("open", stats.open),
@@ -223,17 +227,11 @@ impl Metrics {
         });
     }
 
-    /// Whether the token cache is on (its change feed connected) and how full it is.
-    pub fn set_token_cache(&self, enabled: bool, entries: usize) {
+    fn set_token_cache(&self, enabled: bool, entries: usize) {
         self.record(|| {
             gauge!("token_cache_enabled").set(if enabled { 1.0 } else { 0.0 });
             #[allow(clippy::cast_precision_loss)] // a gauge of at most 10 000
             gauge!("token_cache_entries").set(entries as f64);
         });
-    }
-
-    /// Whether the last readiness check passed.
-    pub fn set_ready(&self, ready: bool) {
-        self.record(|| gauge!("gateway_ready").set(if ready { 1.0 } else { 0.0 }));
     }
 }

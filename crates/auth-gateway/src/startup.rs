@@ -4,9 +4,9 @@
 use crate::config::{Config, Environment};
 use crate::core::clock::Clock;
 use crate::core::crypto::KeyRing;
-use crate::core::maintenance::MaintenanceSettings;
 use crate::core::{Gateway, GatewaySettings};
 use crate::dev_secrets;
+use crate::domain::MaintenanceSettings;
 use crate::http::limits::RateLimiters;
 use crate::http::{self, AppState, Lifecycle, RouterOptions};
 use crate::monitoring::Metrics;

@@ -2,7 +2,7 @@
 //! cap and rate limits (docs/threat-model.md G1, G2, R11). All have defaults fit for production.
 
 use super::{ConfigError, Vars, invalid};
-use crate::core::maintenance::MaintenanceSettings;
+use crate::domain::MaintenanceSettings;
 use std::time::Duration;
 
 /// How the HTTP server behaves.

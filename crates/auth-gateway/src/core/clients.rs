@@ -3,11 +3,10 @@
 //! allow-lists, revocation, and rotation with a grace period for the old key.
 
 use super::audit::{self, AuditAction, AuditOutcome, Event};
-use super::email::Email;
 use super::error::CoreError;
 use super::gateway::{Client, DEFAULT_CLIENT, Gateway};
 use super::random;
-use super::scopes::ScopeSet;
+use crate::domain::{Email, ScopeSet};
 use crate::store::{ClientRecord, NewClient, Store, StoreError};
 use crate::upstream::{KNOWN_PROVIDERS, Provider, known_provider};
 use chrono::{DateTime, Utc};

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+// The value type lives in the domain (the store persists it); sealing and opening it
+// stay here.
+pub use crate::domain::Sealed;
+
 /// Shortest accepted key string: the derivation is a plain hash, so the input must
 /// already be a high-entropy secret: an unsalted SHA-256 adds no stretching, and the
 /// original gateway derived its keys this way, so compatibility rules out a KDF here.
@@ -38,13 +42,6 @@ impl Binding<'_> {
             Self::SessionVerifier { session_id } => format!("session|{session_id}|pkce_verifier"),
         }
     }
-}
-
-/// A ciphertext and the id of the key that made it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sealed {
-    pub key_id: String,
-    pub ciphertext: String,
 }
 
 /// Key configuration errors, reported at startup.

@@ -1,8 +1,7 @@
 //! The core's errors. The HTTP layer maps each to one status code and public message;
 //! the source chain is only ever logged.
 
-use super::email::InvalidEmail;
-use super::scopes::InvalidScope;
+use crate::domain::{InvalidEmail, InvalidScope};
 use crate::store::StoreError;
 use crate::upstream::UpstreamError;
 use chrono::{DateTime, Utc};
@@ -70,10 +69,26 @@ pub enum CoreError {
         #[source]
         source: UpstreamError,
     },
+    /// A dependency cannot be reached right now (today: the database); the caller may
+    /// retry later. Carries the cause for the log only.
+    #[error("database unavailable: {0}")]
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+    /// Any other storage failure: a bug or bad data.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("stored secret unreadable: {0}")]
     Crypto(#[from] super::crypto::CryptoError),
+}
+
+/// Storage errors reach the HTTP layer as core errors, so it needs no storage types: an
+/// unreachable database becomes `Unavailable`, anything else `Store`.
+impl From<StoreError> for CoreError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(source) => Self::Unavailable(Box::new(source)),
+            other => Self::Store(other),
+        }
+    }
 }
 
 /// What became of a sign-in whose link or callback is used again.
@@ -132,7 +147,7 @@ pub enum FlowError {
 
 impl From<StoreError> for FlowError {
     fn from(error: StoreError) -> Self {
-        Self::Core(CoreError::Store(error))
+        Self::Core(CoreError::from(error))
     }
 }
 

@@ -5,29 +5,18 @@ use super::audit::IssueThrottle;
 use super::clients::Access;
 use super::clock::Clock;
 use super::crypto::KeyRing;
-use super::email::Email;
 use super::error::CoreError;
 use super::events::SessionEvents;
 use super::flights::Flights;
 use super::key_rotation::KeyCheck;
 use super::token_cache::TokenCache;
-use crate::monitoring::Metrics;
+use crate::domain::{Email, IdentityPolicy, MetricsSink};
 use crate::store::Store;
 use crate::upstream::{Provider, known_provider};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Whose sign-in may complete a session (G3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum IdentityPolicy {
-    /// The signed-in account's verified email must equal the session's user.
-    #[default]
-    SameEmail,
-    /// Any verified account; its email is recorded and shown.
-    Any,
-}
 
 /// Settings the core needs, taken from the configuration once.
 #[derive(Debug, Clone)]
@@ -82,7 +71,7 @@ pub struct Gateway {
     /// The last count of ciphertexts per key id, for readiness.
     pub(super) key_check: KeyCheck,
     /// Where refresh lock waits are reported, when the app has metrics.
-    pub(super) metrics: Option<Metrics>,
+    pub(super) metrics: Option<Arc<dyn MetricsSink>>,
     /// Decrypted tokens, on while the store's change feed is connected.
     pub(super) token_cache: TokenCache,
 }
@@ -129,14 +118,14 @@ impl Gateway {
 
     /// Reports refresh lock waits to `metrics`.
     #[must_use]
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = Some(metrics);
+    pub fn with_metrics(mut self, metrics: impl MetricsSink + 'static) -> Self {
+        self.metrics = Some(Arc::new(metrics));
         self
     }
 
     /// Sets the store's gauges (credentials by status, pool occupancy) on `metrics`;
     /// called when `/metrics` is scraped so they are current without a polling task.
-    pub async fn update_store_gauges(&self, metrics: &Metrics) {
+    pub async fn update_store_gauges(&self, metrics: &dyn MetricsSink) {
         metrics.set_pool(self.store.pool_stats());
         metrics.set_token_cache(self.token_cache_enabled(), self.token_cache_len());
         match self.store.credential_status_counts().await {

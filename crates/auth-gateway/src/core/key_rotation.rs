@@ -6,7 +6,8 @@ use super::audit::{self, AuditAction, AuditOutcome, Event};
 use super::crypto::{Binding, KeyRing, Sealed};
 use super::error::CoreError;
 use super::gateway::Gateway;
-use crate::store::{CredentialRecord, KeyIdCount, SessionVerifier, Store, StoreError};
+use crate::domain::KeyIdCount;
+use crate::store::{CredentialRecord, SessionVerifier, Store, StoreError};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
 

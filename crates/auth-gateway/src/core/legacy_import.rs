@@ -4,11 +4,9 @@
 
 use super::audit::{self, AuditAction, AuditOutcome, Event};
 use super::crypto::{Binding, KeyRing, LegacyKey};
-use super::email::Email;
 use super::key_rotation::RowFailure;
-use super::scopes::ScopeSet;
-use crate::store::legacy::{LegacyDatabase, LegacyRow};
-use crate::store::{ImportedCredential, Store, StoreError};
+use crate::domain::{Email, ScopeSet};
+use crate::store::{ImportedCredential, LegacyReader, LegacyRow, Store, StoreError};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
@@ -36,7 +34,7 @@ pub struct ImportSummary {
 
 /// Imports every legacy row; `progress` is told about each finished row.
 pub async fn import(
-    legacy: &LegacyDatabase,
+    legacy: &dyn LegacyReader,
     legacy_key: &LegacyKey,
     store: &dyn Store,
     keys: &KeyRing,

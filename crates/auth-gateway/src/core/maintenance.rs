@@ -4,38 +4,17 @@
 //! them (Google drops refresh tokens unused for six months). A batch limit per tick
 //! keeps a mass expiry from becoming a storm.
 
-use super::email::Email;
 use super::error::CoreError;
 use super::gateway::{Client, Gateway};
 use super::refresh::{Freshness, RefreshRequest};
-use super::scopes::ScopeSet;
-use std::time::Duration;
+use crate::domain::{Email, ScopeSet};
+// Re-exported: the integration tests name it here.
+pub use crate::domain::MaintenanceSettings;
 
 /// The job lease's name.
 const JOB_NAME: &str = "background-refresh";
 /// A grant counts as "in use" if a token was served this recently.
 const IN_USE_WINDOW: chrono::Duration = chrono::Duration::hours(2);
-
-/// How the background refresh runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaintenanceSettings {
-    /// Time between ticks; `Duration::ZERO` turns the job off.
-    pub interval: Duration,
-    /// Grants not refreshed for this long are refreshed to keep them alive.
-    pub keep_alive_after: chrono::Duration,
-    /// Most refreshes per tick, across the whole fleet.
-    pub batch: u32,
-}
-
-impl Default for MaintenanceSettings {
-    fn default() -> Self {
-        Self {
-            interval: Duration::from_mins(1),
-            keep_alive_after: chrono::Duration::days(30),
-            batch: 20,
-        }
-    }
-}
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,11 +1,11 @@
-//! The core: flows, refresh, identity binding, scopes and the key ring. It gets time
-//! from a `Clock` and knows nothing of HTTP or SQL.
+//! The core: flows, refresh, identity binding and the key ring. It gets time from a
+//! `Clock`, reaches storage, providers and metrics through traits, and knows nothing of
+//! HTTP or SQL. Its vocabulary (emails, scopes, sealed values) is in `crate::domain`.
 
 pub mod audit;
 pub mod clients;
 pub mod clock;
 pub mod crypto;
-pub mod email;
 pub mod error;
 pub mod events;
 pub mod flights;
@@ -16,7 +16,6 @@ pub mod maintenance;
 pub mod random;
 mod refresh;
 pub mod retry;
-pub mod scopes;
 pub mod session_status;
 pub mod sign_in;
 pub mod token_cache;
@@ -24,4 +23,4 @@ pub mod tokens;
 
 pub use clients::Access;
 pub use error::{CoreError, FlowError, SignInLink, SignInReason};
-pub use gateway::{Client, Gateway, GatewaySettings, IdentityPolicy};
+pub use gateway::{Client, Gateway, GatewaySettings};

@@ -3,12 +3,10 @@
 //! caller gets the new token; failures classified (G5, G6).
 
 use super::audit::{AuditAction, AuditOutcome};
-use super::email::Email;
 use super::error::{CoreError, SignInReason};
 use super::gateway::{Client, Gateway};
-use super::scopes::ScopeSet;
 use super::tokens::{IssuedToken, RETRY_AFTER_SECS, credential_binding};
-use crate::monitoring::Metrics;
+use crate::domain::{Email, MetricsSink, ScopeSet};
 use crate::store::{CredentialRecord, RefreshedTokens};
 use crate::upstream::{Provider, TokenGrant, UpstreamError};
 use chrono::{DateTime, Utc};
@@ -74,7 +72,7 @@ impl Gateway {
         if let Some(metrics) = &self.metrics {
             metrics.refresh_lock_wait(provider_name, "process", queued.elapsed());
         }
-        let mut peer_wait = LockWait::new(self.metrics.as_ref(), provider_name);
+        let mut peer_wait = LockWait::new(self.metrics.as_deref(), provider_name);
         let deadline = tokio::time::Instant::now() + MAX_PEER_WAIT;
         loop {
             let credential = self.store.credential(email.as_str(), provider_name).await?;
@@ -303,13 +301,13 @@ impl Gateway {
 /// Times a wait for a peer replica's refresh lease; reported when dropped, on whichever
 /// path the refresh ends.
 struct LockWait<'a> {
-    metrics: Option<&'a Metrics>,
+    metrics: Option<&'a dyn MetricsSink>,
     provider: &'a str,
     started: Option<std::time::Instant>,
 }
 
 impl<'a> LockWait<'a> {
-    fn new(metrics: Option<&'a Metrics>, provider: &'a str) -> Self {
+    fn new(metrics: Option<&'a dyn MetricsSink>, provider: &'a str) -> Self {
         Self {
             metrics,
             provider,

@@ -3,7 +3,7 @@
 
 use super::error::CoreError;
 use super::gateway::{Client, Gateway};
-use crate::store::SessionState;
+use crate::domain::SessionState;
 use chrono::{DateTime, Utc};
 use gateway_proto::SessionStatus;
 use std::time::Duration;

@@ -4,12 +4,13 @@
 
 use super::audit::{AuditAction, AuditOutcome};
 use super::crypto::Binding;
-use super::email::Email;
 use super::error::{CoreError, FlowError, SignInLink, UsedFlow};
-use super::gateway::{Client, Gateway, IdentityPolicy};
+use super::gateway::{Client, Gateway};
 use super::random;
-use super::scopes::{InvalidScope, ScopeSet};
-use crate::store::{CredentialStatus, NewSession, SessionRecord, SessionState, SignInGrant};
+use crate::domain::{
+    CredentialStatus, Email, IdentityPolicy, InvalidScope, ScopeSet, SessionState,
+};
+use crate::store::{NewSession, SessionRecord, SignInGrant};
 use crate::upstream::{AuthorizeRequest, Provider, TokenGrant};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};

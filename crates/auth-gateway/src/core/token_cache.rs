@@ -5,7 +5,7 @@
 //! empty; it comes back empty once the feed listens again.
 
 use super::gateway::Gateway;
-use super::scopes::ScopeSet;
+use crate::domain::ScopeSet;
 use crate::store::CredentialChange;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;

@@ -3,14 +3,13 @@
 
 use super::audit::{AuditAction, AuditOutcome};
 use super::crypto::Binding;
-use super::email::Email;
 use super::error::{CoreError, SignInReason};
 use super::gateway::{Client, Gateway};
 use super::refresh::{Freshness, RefreshRequest};
-use super::scopes::ScopeSet;
 use super::sign_in::checked_scopes;
 use super::token_cache::CachedToken;
-use crate::store::{CredentialRecord, CredentialStatus};
+use crate::domain::{CredentialStatus, Email, ScopeSet};
+use crate::store::CredentialRecord;
 use crate::upstream::Provider;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;

@@ -5,7 +5,6 @@
 use crate::core::error::UsedFlow;
 use crate::core::{CoreError, FlowError, SignInLink, SignInReason};
 use crate::http::pages::{CLOSE_WINDOW, Page};
-use crate::store::StoreError;
 use crate::upstream::{UpstreamError, display_name, known_provider};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -110,7 +109,7 @@ impl From<CoreError> for ApiError {
                 detail.retry_after = Some(retry_after_secs);
                 Self::Detail(StatusCode::SERVICE_UNAVAILABLE, Box::new(detail))
             }
-            CoreError::Store(StoreError::Unavailable(source)) => {
+            CoreError::Unavailable(source) => {
                 tracing::error!(error = %source, "database unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -3,7 +3,8 @@
 //! [`Store`](super::Store), so one `Arc<dyn Store>` reaches both halves.
 
 use super::{CredentialRecord, StoreResult};
-use crate::core::crypto::Sealed;
+use crate::domain::Sealed;
+use crate::domain::{KeyIdCount, PoolStats, StatusCount};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -56,29 +57,6 @@ pub struct AuditQuery {
     pub user_email: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub limit: u32,
-}
-
-/// How many ciphertexts (token columns and PKCE verifiers) carry one key id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyIdCount {
-    pub key_id: String,
-    pub ciphertexts: u64,
-}
-
-/// How many credentials are in one status (`active`, `needs_reauth`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusCount {
-    pub status: String,
-    pub credentials: u64,
-}
-
-/// The connection pool's occupancy, for the `db_pool_*` gauges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolStats {
-    /// Open connections (busy and idle).
-    pub open: u32,
-    pub idle: u32,
-    pub max: u32,
 }
 
 /// A grant brought over from elsewhere (the original gateway), already sealed.

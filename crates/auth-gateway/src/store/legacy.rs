@@ -3,6 +3,7 @@
 //! `token_expiry`, `scopes` JSONB), read in key order, a batch at a time.
 
 use super::{StoreError, StoreResult, rows};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -27,6 +28,18 @@ impl std::fmt::Debug for LegacyRow {
             .field("provider_id", &self.provider_id)
             .finish_non_exhaustive()
     }
+}
+
+/// Where the core's import reads the original's rows, so the core does not name the
+/// PostgreSQL reader (and tests could feed it rows without a database).
+#[async_trait]
+pub trait LegacyReader: Send + Sync {
+    /// Up to `limit` rows after `(profile_id, provider_id)` `after`, in that order.
+    async fn rows_after(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> StoreResult<Vec<LegacyRow>>;
 }
 
 /// The original gateway's database, opened read-only in spirit: only `SELECT`s.
@@ -61,9 +74,11 @@ impl LegacyDatabase {
             .await?;
         Ok(u64::try_from(count).unwrap_or_default())
     }
+}
 
-    /// Up to `limit` rows after `(profile_id, provider_id)` `after`, in that order.
-    pub async fn rows_after(
+#[async_trait]
+impl LegacyReader for LegacyDatabase {
+    async fn rows_after(
         &self,
         after: Option<(&str, &str)>,
         limit: u32,

@@ -1,6 +1,7 @@
 //! Storage: one narrow trait, two implementations (PostgreSQL for production and many
 //! replicas, SQLite as the embedded default). Chosen once from the URL at startup;
 //! nothing else branches on the backend. Times are passed in from the core's clock.
+//! Imports only `crate::domain`; the core uses the traits, never a backend.
 
 mod admin;
 pub mod legacy;
@@ -11,14 +12,17 @@ mod sqlite;
 mod sqlite_admin;
 
 pub use admin::{
-    AdminStore, AuditEvent, AuditQuery, ClientRecord, ImportedCredential, KeyIdCount, NewClient,
-    PoolStats, SessionVerifier, StatusCount,
+    AdminStore, AuditEvent, AuditQuery, ClientRecord, ImportedCredential, NewClient,
+    SessionVerifier,
 };
+// Re-exported: the backends and the store contract tests name them through `store`.
+pub use crate::domain::{CredentialStatus, KeyIdCount, PoolStats, SessionState, StatusCount};
 
+pub use legacy::{LegacyReader, LegacyRow};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-use crate::core::crypto::Sealed;
+use crate::domain::{Sealed, UnknownStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
@@ -80,40 +84,13 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
+impl From<UnknownStatus> for StoreError {
+    fn from(error: UnknownStatus) -> Self {
+        Self::Corrupt(error.to_string())
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// Where a sign-in session stands in storage. `Exchanging` is the claimed state between
-/// the callback winning the session and the code exchange finishing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionState {
-    Pending,
-    Exchanging,
-    Completed,
-    Failed,
-}
-
-impl SessionState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Exchanging => "exchanging",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> StoreResult<Self> {
-        match text {
-            "pending" => Ok(Self::Pending),
-            "exchanging" => Ok(Self::Exchanging),
-            "completed" => Ok(Self::Completed),
-            "failed" => Ok(Self::Failed),
-            other => Err(StoreError::Corrupt(format!(
-                "unknown session status {other:?}"
-            ))),
-        }
-    }
-}
 
 /// A sign-in session to create (`POST /auth/init`).
 #[derive(Debug, Clone)]
@@ -151,33 +128,6 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
-}
-
-/// Whether a stored grant can still be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialStatus {
-    Active,
-    /// The provider rejected the refresh token; only a new sign-in helps.
-    NeedsReauth,
-}
-
-impl CredentialStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::NeedsReauth => "needs_reauth",
-        }
-    }
-
-    pub fn parse(text: &str) -> StoreResult<Self> {
-        match text {
-            "active" => Ok(Self::Active),
-            "needs_reauth" => Ok(Self::NeedsReauth),
-            other => Err(StoreError::Corrupt(format!(
-                "unknown credential status {other:?}"
-            ))),
-        }
-    }
 }
 
 /// One user's grant at one provider.

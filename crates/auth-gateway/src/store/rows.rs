@@ -5,7 +5,7 @@
 use super::{
     CredentialRecord, CredentialStatus, SessionRecord, SessionState, StoreError, StoreResult,
 };
-use crate::core::crypto::Sealed;
+use crate::domain::Sealed;
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use uuid::Uuid;

@@ -7,7 +7,7 @@ use super::{
     AdminStore, AuditEvent, AuditQuery, ClientRecord, CredentialRecord, ImportedCredential,
     KeyIdCount, NewClient, PoolStats, SessionVerifier, StatusCount, StoreResult,
 };
-use crate::core::crypto::Sealed;
+use crate::domain::Sealed;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;

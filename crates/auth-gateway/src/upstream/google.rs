@@ -3,14 +3,14 @@
 //! classify failures (G6), and the whole protocol surface is four small requests.
 
 use super::{AuthorizeRequest, Identity, Provider, TokenGrant, UpstreamError};
-use crate::core::scopes::ScopeSet;
-use crate::monitoring::Metrics;
+use crate::domain::{MetricsSink, ScopeSet};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Upstream calls give up after this long (a refresh must not hang a token request).
@@ -38,7 +38,7 @@ pub struct GoogleSettings {
 pub struct Google {
     settings: GoogleSettings,
     http: reqwest::Client,
-    metrics: Option<Metrics>,
+    metrics: Option<Arc<dyn MetricsSink>>,
 }
 
 impl Google {
@@ -56,8 +56,8 @@ impl Google {
 
     /// Reports every call's latency and outcome to `metrics`.
     #[must_use]
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = Some(metrics);
+    pub fn with_metrics(mut self, metrics: impl MetricsSink + 'static) -> Self {
+        self.metrics = Some(Arc::new(metrics));
         self
     }
 

@@ -1,11 +1,11 @@
 //! Upstream identity providers: build the authorization URL, exchange codes, refresh,
 //! revoke, and say who signed in. Google is one implementation; endpoints come from
-//! configuration so tests point at `google-emulator`.
+//! configuration so tests point at `google-emulator`. Imports only `crate::domain`; the
+//! core uses the `Provider` trait, never `google`.
 
 pub mod google;
 
-use crate::core::email::Email;
-use crate::core::scopes::ScopeSet;
+use crate::domain::{Email, ScopeSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;

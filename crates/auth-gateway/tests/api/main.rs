@@ -12,6 +12,7 @@ mod flow_attacks;
 mod full_flow;
 mod handler_size;
 mod key_rotation;
+mod layering;
 mod legacy_import;
 mod lifecycle;
 mod migrations;

@@ -1,0 +1,319 @@
+//! The layers as a rule the build checks: every `crate::…` (and `super::…` reaching the
+//! crate root) path in `src/{domain,store,upstream,core,config*,monitoring.rs}` must name
+//! a layer its own layer may import. The layout is described in `src/lib.rs`.
+//!
+//! - `domain` imports nothing of the crate: it is the shared vocabulary.
+//! - `store`, `upstream`, `monitoring` import only `domain` (and themselves).
+//! - `config` imports only `domain`, except for the two adapter settings listed in
+//!   `CONFIG_EXCEPTIONS`.
+//! - `core` imports `domain`, and `store` / `upstream` only through their traits and the
+//!   plain data those traits take and return (`CORE_MAY_USE_FROM_STORE`,
+//!   `CORE_MAY_USE_FROM_UPSTREAM`); never a concrete backend or provider.
+//!
+//! `http`, `cli`, `startup` and `server` sit on top and may import any layer.
+
+use std::path::{Path, PathBuf};
+
+/// What the core may name in `store`: the `Store` / `AdminStore` / `LegacyReader` traits,
+/// their error, and the records their methods take and return. Not `PgStore`,
+/// `SqliteStore`, `LegacyDatabase`, `connect` or `DatabaseUrl`: startup and the CLI
+/// choose the backend.
+const CORE_MAY_USE_FROM_STORE: &[&str] = &[
+    "Store",
+    "AdminStore",
+    "LegacyReader",
+    "StoreError",
+    "StoreResult",
+    "AuditEvent",
+    "AuditQuery",
+    "ClientRecord",
+    "CredentialChange",
+    "CredentialRecord",
+    "ImportedCredential",
+    "LegacyRow",
+    "NewClient",
+    "NewSession",
+    "RefreshedTokens",
+    "SessionRecord",
+    "SessionVerifier",
+    "SignInGrant",
+];
+
+/// What the core may name in `upstream`: the `Provider` trait, its error and the values
+/// it takes and returns, and the table of known provider names (constant data, used to
+/// tell "unknown" from "not configured"). Not `google`: startup builds the providers.
+const CORE_MAY_USE_FROM_UPSTREAM: &[&str] = &[
+    "Provider",
+    "UpstreamError",
+    "AuthorizeRequest",
+    "Identity",
+    "TokenGrant",
+    "KnownProvider",
+    "KNOWN_PROVIDERS",
+    "known_provider",
+];
+
+/// Exceptions for `config`: the settings of the adapters it configures. They stay with
+/// their adapter because they carry its detail (URL schemes and the SQLite file for the
+/// store, Google's endpoints and client secret for the provider); moving them into the
+/// domain would put adapter detail in the shared vocabulary.
+const CONFIG_EXCEPTIONS: &[&[&str]] = &[
+    &["store", "DatabaseUrl"],
+    &["upstream", "google", "GoogleSettings"],
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    Domain,
+    Store,
+    Upstream,
+    Core,
+    Config,
+    Monitoring,
+}
+
+/// Whether code in `layer` may import the crate path `path` (segments after `crate::`).
+fn allowed(layer: Layer, path: &[String]) -> bool {
+    let top = path.first().map_or("", String::as_str);
+    let second = path.get(1).map_or("", String::as_str);
+    match layer {
+        Layer::Domain => top == "domain",
+        Layer::Store => matches!(top, "domain" | "store"),
+        Layer::Upstream => matches!(top, "domain" | "upstream"),
+        Layer::Monitoring => matches!(top, "domain" | "monitoring"),
+        Layer::Config => {
+            matches!(top, "domain" | "config")
+                || CONFIG_EXCEPTIONS.iter().any(|allowed| path == *allowed)
+        }
+        Layer::Core => match top {
+            "domain" | "core" => true,
+            "store" => path.len() == 2 && CORE_MAY_USE_FROM_STORE.contains(&second),
+            "upstream" => path.len() == 2 && CORE_MAY_USE_FROM_UPSTREAM.contains(&second),
+            _ => false,
+        },
+    }
+}
+
+/// Every crate path a source file names, each as the segments after `crate::`, with
+/// `super::` resolved against the file's module path and `{…}` groups expanded.
+fn crate_paths(source: &str, module: &[String]) -> Vec<Vec<String>> {
+    let code: String = source
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bytes = code.as_bytes();
+    let mut paths = Vec::new();
+    // Inline modules (`mod tests { … }`) open at the current brace depth; `super::`
+    // inside them resolves one level deeper.
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if !code.is_char_boundary(at) {
+            at += 1;
+            continue;
+        }
+        match bytes[at] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                inline.retain(|(_, opened)| *opened <= depth);
+            }
+            _ => {}
+        }
+        if let Some(name) = inline_module(
+            &code[at..],
+            at == 0 || !bytes[at - 1].is_ascii_alphanumeric(),
+        ) {
+            inline.push((name, depth + 1));
+        }
+        let module: Vec<String> = module
+            .iter()
+            .cloned()
+            .chain(inline.iter().map(|(name, _)| name.clone()))
+            .collect();
+        let boundary =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || b"_:".contains(&bytes[at - 1]));
+        let rest = &code[at..];
+        if boundary && (rest.starts_with("crate::") || rest.starts_with("super::")) {
+            let mut base: Vec<String> = Vec::new();
+            let mut tail = rest;
+            if tail.starts_with("crate::") {
+                tail = &tail["crate::".len()..];
+            } else {
+                let mut up = 0;
+                while let Some(after) = tail.strip_prefix("super::") {
+                    up += 1;
+                    tail = after;
+                }
+                if up > module.len() {
+                    at += 1;
+                    continue;
+                }
+                base = module[..module.len() - up].to_vec();
+            }
+            let (tree, used) = parse_tree(tail);
+            for path in tree {
+                let mut full = base.clone();
+                full.extend(path);
+                if !full.is_empty() {
+                    paths.push(full);
+                }
+            }
+            at += rest.len() - tail.len() + used.max(1);
+        } else {
+            at += 1;
+        }
+    }
+    paths
+}
+
+/// The name of the inline module whose `mod name {` starts `text`, if one does.
+fn inline_module(text: &str, boundary: bool) -> Option<String> {
+    let rest = text.strip_prefix("mod ")?.trim_start();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let after = rest[name.len()..].trim_start();
+    (boundary && !name.is_empty() && after.starts_with('{')).then_some(name)
+}
+
+/// Parses a use tree (`a::b`, `a::{b, c::{d, self}}`, `a::B as C`) at the start of
+/// `text`; returns its paths and how many bytes it took.
+fn parse_tree(text: &str) -> (Vec<Vec<String>>, usize) {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    let mut prefix = Vec::new();
+    loop {
+        if text[at..].starts_with('{') {
+            at += 1;
+            let mut paths = Vec::new();
+            loop {
+                while at < bytes.len() && (bytes[at].is_ascii_whitespace() || bytes[at] == b',') {
+                    at += 1;
+                }
+                if at >= bytes.len() || bytes[at] == b'}' {
+                    return (paths, (at + 1).min(bytes.len()));
+                }
+                let (inner, used) = parse_tree(&text[at..]);
+                at += used.max(1);
+                for path in inner {
+                    let mut full = prefix.clone();
+                    full.extend(path.into_iter().filter(|segment| segment != "self"));
+                    paths.push(full);
+                }
+                // Skip an `as alias` up to the next item.
+                while at < bytes.len() && !b",}".contains(&bytes[at]) {
+                    at += 1;
+                }
+            }
+        }
+        let start = at;
+        while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+            at += 1;
+        }
+        if at == start {
+            return (vec![prefix], at);
+        }
+        prefix.push(text[start..at].to_owned());
+        if text[at..].starts_with("::") {
+            at += 2;
+            continue;
+        }
+        return (vec![prefix], at);
+    }
+}
+
+/// The files of each checked layer, with their module paths.
+fn layer_files(src: &Path) -> Vec<(Layer, PathBuf, Vec<String>)> {
+    let mut files = Vec::new();
+    for (layer, dir) in [
+        (Layer::Domain, "domain"),
+        (Layer::Store, "store"),
+        (Layer::Upstream, "upstream"),
+        (Layer::Core, "core"),
+        (Layer::Config, "config"),
+    ] {
+        for entry in std::fs::read_dir(src.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let mut module = vec![dir.to_owned()];
+            if stem != "mod" {
+                module.push(stem);
+            }
+            files.push((layer, path, module));
+        }
+    }
+    files.push((
+        Layer::Config,
+        src.join("config.rs"),
+        vec!["config".to_owned()],
+    ));
+    files.push((
+        Layer::Monitoring,
+        src.join("monitoring.rs"),
+        vec!["monitoring".to_owned()],
+    ));
+    files
+}
+
+#[test]
+fn no_layer_imports_upward() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    for (layer, file, module) in layer_files(&src) {
+        let source = std::fs::read_to_string(&file).unwrap();
+        checked += 1;
+        for path in crate_paths(&source, &module) {
+            if !allowed(layer, &path) {
+                violations.push(format!(
+                    "{}: {layer:?} may not import crate::{}",
+                    file.strip_prefix(&src).unwrap().display(),
+                    path.join("::")
+                ));
+            }
+        }
+    }
+    assert!(checked > 30, "found only {checked} files under {src:?}");
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_groups_super_and_inline_paths() {
+    let source = "use crate::{core::Gateway, domain::{Email, self}};\n\
+                  use super::super::http::error::ApiError;\n\
+                  // use crate::cli::ignored_in_a_comment;\n\
+                  fn f() { crate::store::connect(); }\n\
+                  use crate::store::{Store, PgStore as Backend};\n";
+    let module = ["store".to_owned(), "rows".to_owned()];
+    let found: Vec<String> = crate_paths(source, &module)
+        .iter()
+        .map(|path| path.join("::"))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "core::Gateway",
+            "domain::Email",
+            "domain",
+            "http::error::ApiError",
+            "store::connect",
+            "store::Store",
+            "store::PgStore",
+        ]
+    );
+    let refused: Vec<&String> = found
+        .iter()
+        .filter(|path| {
+            let path: Vec<String> = path.split("::").map(str::to_owned).collect();
+            !allowed(Layer::Core, &path)
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        ["http::error::ApiError", "store::connect", "store::PgStore"]
+    );
+}
