@@ -1,7 +1,7 @@
 //! What a new user meets in their first hour with the README, over HTTP: errors that say
 //! what to do, sign-in links that say what became of them, and a readable `/docs`.
 
-use crate::flow_attacks::{Flow, Page, stepping_browser};
+use crate::flow_attacks::{Flow, Page};
 use crate::on_both_backends;
 use crate::secrets_at_rest::Sql;
 use crate::support::app::{API_KEY, TestApp};
@@ -232,7 +232,7 @@ async fn a_reopened_completed_link_says_it_was_used_and_who_is_signed_in(backend
     let auth_url = link["auth_url"].as_str().unwrap();
     let (status, _) = app.follow(auth_url).await;
     assert_eq!(status, 200);
-    let page = Page::read(stepping_browser().get(auth_url).send().await.unwrap()).await;
+    let page = Page::open(auth_url).await;
     assert_eq!(page.status, 400, "{}", page.body);
     assert!(page.body.contains("<title>Already signed in</title>"));
     assert!(
@@ -262,7 +262,7 @@ async fn a_reopened_link_whose_grant_was_revoked_says_so(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(revoked.status(), 200);
-    let page = Page::read(stepping_browser().get(auth_url).send().await.unwrap()).await;
+    let page = Page::open(auth_url).await;
     assert_eq!(page.status, 400, "{}", page.body);
     assert!(
         page.body.contains("This sign-in link was already used. That sign-in to Google has since been revoked or has expired."),
@@ -282,7 +282,7 @@ async fn a_reopened_link_whose_sign_in_failed_says_it_was_used(backend: Backend)
     let auth_url = link["auth_url"].as_str().unwrap();
     let (status, _) = app.follow(auth_url).await;
     assert_eq!(status, 400);
-    let page = Page::read(stepping_browser().get(auth_url).send().await.unwrap()).await;
+    let page = Page::open(auth_url).await;
     assert_eq!(page.status, 400, "{}", page.body);
     assert!(
         page.body
@@ -298,14 +298,7 @@ async fn an_expired_link_says_it_expired_and_how_long_links_last(backend: Backen
     let link = app.init("alice@example.com").await;
     // SESSION_EXPIRY_MINUTES is 10.
     app.clock.advance(chrono::Duration::minutes(11));
-    let page = Page::read(
-        stepping_browser()
-            .get(link["auth_url"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = Page::open(link["auth_url"].as_str().unwrap()).await;
     assert_eq!(page.status, 410, "{}", page.body);
     assert!(
         page.body.contains(
@@ -332,7 +325,7 @@ async fn an_unknown_or_forged_link_is_called_unknown(backend: Backend) {
         app.url(&format!("/connect/{}", "A".repeat(43))),
         app.url("/connect/nope"),
     ] {
-        let page = Page::read(stepping_browser().get(&url).send().await.unwrap()).await;
+        let page = Page::open(&url).await;
         assert_eq!(page.status, 404, "{url}: {}", page.body);
         assert!(
             page.body.contains("This sign-in link is unknown."),

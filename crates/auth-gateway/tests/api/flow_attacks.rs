@@ -60,6 +60,11 @@ pub(crate) struct Page {
 }
 
 impl Page {
+    /// A new browser (its own cookies, redirects not followed) opens `url`.
+    pub(crate) async fn open(url: impl reqwest::IntoUrl) -> Self {
+        Self::read(stepping_browser().get(url).send().await.unwrap()).await
+    }
+
     pub(crate) async fn read(response: reqwest::Response) -> Self {
         Self {
             status: response.status(),
@@ -404,14 +409,7 @@ async fn a_callback_after_the_session_expired_is_refused_without_an_exchange(bac
     assert_eq!(credential_count(&app).await, 0);
     assert_eq!(status_of(&app, &flow.session_id).await["status"], "expired");
     // An expired connect link no longer leads to the provider, and says it expired.
-    let page = Page::read(
-        stepping_browser()
-            .get(link["auth_url"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = Page::open(link["auth_url"].as_str().unwrap()).await;
     assert_eq!(page.status, 410, "{}", page.body);
     page.assert_secure_html();
     assert!(page.headers.get("set-cookie").is_none());
