@@ -3,6 +3,7 @@
 
 use crate::client::AuthClient;
 use crate::error::ConfigError;
+use crate::redirect;
 use crate::token::{Clock, SystemClock, TokenCache};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -114,6 +115,7 @@ impl AuthClientBuilder {
         headers.insert(gateway_proto::API_KEY_HEADER, header);
         let http = reqwest::Client::builder()
             .default_headers(headers)
+            .redirect(redirect::within(base_url.origin()))
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("mcp-auth-client/", env!("CARGO_PKG_VERSION")))

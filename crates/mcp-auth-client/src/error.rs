@@ -68,6 +68,17 @@ pub enum AuthError {
     /// error, not the user's.
     #[error("the auth gateway rejected the API key")]
     InvalidApiKey,
+    /// The gateway answered with a redirect to another origin (scheme, host or port).
+    /// It was not followed, so this server's API key never left the configured origin:
+    /// set `AUTH_GATEWAY_URL` to the address the gateway is really served at.
+    #[error(
+        "the auth gateway redirected to another origin ({to}); not followed, so the API key \
+         stays with the gateway: set AUTH_GATEWAY_URL to the gateway's real address"
+    )]
+    CrossOriginRedirect {
+        /// The origin the redirect pointed at (no path or query).
+        to: String,
+    },
     /// The gateway could not be reached (connection refused, DNS, TLS or timeout).
     #[error("the auth gateway is unreachable")]
     GatewayUnreachable(#[source] reqwest::Error),

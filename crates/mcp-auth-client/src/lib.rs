@@ -22,6 +22,13 @@
 //!     the user to retry after signing in; the same text goes out as a log message and,
 //!     when the call asked for progress, as a progress message.
 //!
+//! # What the client protects
+//!
+//! - **The API key stays with the gateway.** A redirect is followed only within the
+//!   gateway's origin (scheme, host, port); one to another origin is refused with
+//!   [`AuthError::CrossOriginRedirect`] before anything is sent there. Point
+//!   `AUTH_GATEWAY_URL` at the address the gateway is really served at.
+//!
 //! # Add the gateway to your MCP server in five lines
 //!
 //! Configuration comes from the environment: `AUTH_GATEWAY_URL` (the gateway's base
@@ -93,6 +100,7 @@
 mod client;
 mod config;
 mod error;
+mod redirect;
 mod reply;
 mod token;
 mod tool;
