@@ -1,5 +1,7 @@
 //! How an [`AuthClient`] is configured: from `AUTH_GATEWAY_URL` and
-//! `AUTH_GATEWAY_API_KEY` (like the original Python client), or explicitly.
+//! `AUTH_GATEWAY_API_KEY` (like the original Python client), or explicitly. Plain
+//! `http://` is accepted for a loopback gateway only, unless explicitly allowed: every
+//! request carries the API key, and every answer a user's access token.
 
 use crate::client::AuthClient;
 use crate::error::ConfigError;
@@ -13,6 +15,9 @@ use std::time::Duration;
 pub const URL_VAR: &str = "AUTH_GATEWAY_URL";
 /// The environment variable holding this MCP server's API key.
 pub const API_KEY_VAR: &str = "AUTH_GATEWAY_API_KEY";
+/// The environment variable that allows an `http://` gateway URL outside loopback
+/// (`true` or `false`, default `false`).
+pub const ALLOW_INSECURE_HTTP_VAR: &str = "AUTH_GATEWAY_ALLOW_INSECURE_HTTP";
 
 /// Builds an [`AuthClient`]; every setting but the URL and key has a default.
 pub struct AuthClientBuilder {
@@ -22,6 +27,7 @@ pub struct AuthClientBuilder {
     request_timeout: Duration,
     cache_margin: Duration,
     clock: Arc<dyn Clock>,
+    allow_insecure_http: bool,
 }
 
 impl std::fmt::Debug for AuthClientBuilder {
@@ -32,6 +38,7 @@ impl std::fmt::Debug for AuthClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("cache_margin", &self.cache_margin)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
     }
 }
@@ -46,22 +53,38 @@ impl AuthClientBuilder {
             request_timeout: Duration::from_secs(30),
             cache_margin: Duration::from_mins(1),
             clock: Arc::new(SystemClock),
+            allow_insecure_http: false,
         }
     }
 
-    /// Reads `AUTH_GATEWAY_URL` and `AUTH_GATEWAY_API_KEY` through `var` (pass
+    /// Reads `AUTH_GATEWAY_URL`, `AUTH_GATEWAY_API_KEY` and the optional
+    /// `AUTH_GATEWAY_ALLOW_INSECURE_HTTP` through `var` (pass
     /// `|name| std::env::var(name).ok()` for the process environment).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let read = |name: &'static str| {
             var(name)
                 .map(|value| value.trim().to_owned())
                 .filter(|value| !value.is_empty())
-                .ok_or(ConfigError::Missing(name))
+        };
+        let required = |name: &'static str| read(name).ok_or(ConfigError::Missing(name));
+        let allow_insecure_http = match read(ALLOW_INSECURE_HTTP_VAR)
+            .map(|value| value.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("0" | "false" | "no" | "off") => false,
+            Some("1" | "true" | "yes" | "on") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: ALLOW_INSECURE_HTTP_VAR,
+                    problem: format!("expected true or false, got {other:?}"),
+                });
+            }
         };
         Ok(Self::new(
-            read(URL_VAR)?,
-            SecretString::from(read(API_KEY_VAR)?),
-        ))
+            required(URL_VAR)?,
+            SecretString::from(required(API_KEY_VAR)?),
+        )
+        .allow_insecure_http(allow_insecure_http))
     }
 
     /// How long to wait for a TCP (and TLS) connection to the gateway. Default 5 s.
@@ -86,6 +109,17 @@ impl AuthClientBuilder {
         self
     }
 
+    /// Accepts an `http://` gateway URL whose host is not loopback. Off by default: over
+    /// plain HTTP this server's API key and its users' access tokens cross the network
+    /// unencrypted, so allow it only where that network is private (e.g. a container
+    /// network between the MCP server and the gateway). In the environment,
+    /// `AUTH_GATEWAY_ALLOW_INSECURE_HTTP=true` does the same ([`Self::from_vars`]).
+    #[must_use]
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// The clock the cache compares expiry times with (tests move it).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -103,6 +137,11 @@ impl AuthClientBuilder {
             return Err(ConfigError::Invalid {
                 name: URL_VAR,
                 problem: "must be an http:// or https:// URL".into(),
+            });
+        }
+        if base_url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&base_url) {
+            return Err(ConfigError::InsecureUrl {
+                host: base_url.host_str().unwrap_or_default().to_owned(),
             });
         }
         let mut header = reqwest::header::HeaderValue::from_str(self.api_key.expose_secret())
@@ -135,6 +174,18 @@ impl AuthClientBuilder {
     }
 }
 
+/// Loopback traffic never leaves the machine, so plain HTTP exposes nothing there.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|ip| ip.is_loopback())
+        }
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,17 +209,79 @@ mod tests {
     }
 
     #[test]
+    fn an_http_url_outside_loopback_is_refused_naming_the_host_and_the_fix() {
+        for url in [
+            "http://auth-gateway:8000",
+            "http://10.0.0.7",
+            "http://[2001:db8::1]",
+        ] {
+            let error = AuthClientBuilder::new(url, SecretString::from("k"))
+                .build()
+                .unwrap_err();
+            let text = error.to_string();
+            let host = url::Url::parse(url).unwrap().host_str().unwrap().to_owned();
+            assert!(text.contains(&host), "{text}");
+            assert!(text.contains("https://"), "{text}");
+            assert!(text.contains("AUTH_GATEWAY_ALLOW_INSECURE_HTTP"), "{text}");
+        }
+    }
+
+    #[test]
+    fn http_on_loopback_and_https_anywhere_are_accepted() {
+        for url in [
+            "http://127.0.0.1:8000",
+            "http://127.8.9.10",
+            "http://[::1]:8000",
+            "http://localhost:8000",
+            "https://auth-gateway:8443",
+        ] {
+            let built = AuthClientBuilder::new(url, SecretString::from("k")).build();
+            assert!(built.is_ok(), "{url}: {built:?}");
+        }
+    }
+
+    #[test]
+    fn the_opt_in_accepts_http_outside_loopback() {
+        let built = AuthClientBuilder::new("http://auth-gateway:8000", SecretString::from("k"))
+            .allow_insecure_http(true)
+            .build();
+        assert!(built.is_ok(), "{built:?}");
+
+        let vars = |allow: &'static str| {
+            move |name: &str| match name {
+                URL_VAR => Some("http://auth-gateway:8000".to_owned()),
+                API_KEY_VAR => Some("k".to_owned()),
+                ALLOW_INSECURE_HTTP_VAR => Some(allow.to_owned()),
+                _ => None,
+            }
+        };
+        let from_env = AuthClientBuilder::from_vars(vars("true")).unwrap().build();
+        assert!(from_env.is_ok(), "{from_env:?}");
+        let refused = AuthClientBuilder::from_vars(vars("false")).unwrap().build();
+        assert!(
+            matches!(refused, Err(ConfigError::InsecureUrl { .. })),
+            "{refused:?}"
+        );
+        let error = AuthClientBuilder::from_vars(vars("maybe")).unwrap_err();
+        assert!(
+            error.to_string().starts_with(ALLOW_INSECURE_HTTP_VAR),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn debug_output_never_shows_the_api_key() {
         let vars = |name: &str| {
             Some(match name {
-                URL_VAR => "http://gw:8000/".to_owned(),
-                _ => "super-secret-key".to_owned(),
+                URL_VAR => "https://gw:8000/".to_owned(),
+                API_KEY_VAR => "super-secret-key".to_owned(),
+                _ => return None,
             })
         };
         let builder = AuthClientBuilder::from_vars(vars).unwrap();
         assert!(!format!("{builder:?}").contains("super-secret"));
         let client = builder.build().unwrap();
         assert!(!format!("{client:?}").contains("super-secret"));
-        assert_eq!(client.base_url(), "http://gw:8000");
+        assert_eq!(client.base_url(), "https://gw:8000");
     }
 }

@@ -18,6 +18,18 @@ pub enum ConfigError {
         /// What is wrong with it.
         problem: String,
     },
+    /// `AUTH_GATEWAY_URL` is `http://` to a host that is not loopback: the API key and
+    /// users' tokens would cross the network unencrypted.
+    #[error(
+        "AUTH_GATEWAY_URL: plain http:// to {host}, which is not loopback, would send the API \
+         key and users' access tokens unencrypted; use an https:// URL, or set \
+         AUTH_GATEWAY_ALLOW_INSECURE_HTTP=true (AuthClientBuilder::allow_insecure_http) if the \
+         network to the gateway is private"
+    )]
+    InsecureUrl {
+        /// The URL's host.
+        host: String,
+    },
     /// The HTTP client could not be built (TLS backend initialisation).
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),

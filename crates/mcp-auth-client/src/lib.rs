@@ -28,11 +28,20 @@
 //!   gateway's origin (scheme, host, port); one to another origin is refused with
 //!   [`AuthError::CrossOriginRedirect`] before anything is sent there. Point
 //!   `AUTH_GATEWAY_URL` at the address the gateway is really served at.
+//! - **No plain HTTP across a network by accident.** An `http://` gateway URL is
+//!   accepted only for a loopback host (`127.0.0.0/8`, `::1`, `localhost`); any other
+//!   host fails at build time with [`ConfigError::InsecureUrl`], naming the host. Use
+//!   `https://`, or, where the network to the gateway is private (a container network),
+//!   opt in with `AUTH_GATEWAY_ALLOW_INSECURE_HTTP=true` or
+//!   [`AuthClientBuilder::allow_insecure_http`].
 //!
 //! # Add the gateway to your MCP server in five lines
 //!
 //! Configuration comes from the environment: `AUTH_GATEWAY_URL` (the gateway's base
-//! URL, e.g. `http://auth-gateway:8000`) and `AUTH_GATEWAY_API_KEY` (this server's key).
+//! URL, e.g. `https://auth.example.com` or `http://127.0.0.1:8000`),
+//! `AUTH_GATEWAY_API_KEY` (this server's key) and, optionally,
+//! `AUTH_GATEWAY_ALLOW_INSECURE_HTTP` (`true` to accept `http://` to a host that is not
+//! loopback, e.g. `http://auth-gateway:8000` on a container network; default `false`).
 //!
 //! ```no_run
 //! use mcp_auth_client::{AuthClient, RequireAuth, ToolCall};
@@ -106,7 +115,7 @@ mod token;
 mod tool;
 
 pub use client::AuthClient;
-pub use config::{API_KEY_VAR, AuthClientBuilder, URL_VAR};
+pub use config::{ALLOW_INSECURE_HTTP_VAR, API_KEY_VAR, AuthClientBuilder, URL_VAR};
 pub use error::{AuthError, ConfigError};
 pub use token::{Clock, SystemClock, Token};
 pub use tool::{RequireAuth, SIGN_IN_INPUT_KEY, ToolCall};
