@@ -3,10 +3,11 @@
 //! types are in `gateway-proto`) as typed calls, with one pooled reqwest client and
 //! the token cache.
 
+use crate::cache::TokenCache;
 use crate::config::AuthClientBuilder;
 use crate::error::{AuthError, ConfigError};
 use crate::redirect;
-use crate::token::{Token, TokenCache};
+use crate::token::Token;
 use gateway_proto::{
     ApiErrorBody, ErrorCode, ErrorDetail, INVALID_API_KEY, InitRequest, InitResponse,
     ProvidersResponse, RevokeRequest, RevokeResponse, SessionStatus, StatusResponse, TokenRequest,

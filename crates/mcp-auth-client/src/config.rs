@@ -3,10 +3,11 @@
 //! `http://` is accepted for a loopback gateway only, unless explicitly allowed: every
 //! request carries the API key, and every answer a user's access token.
 
+use crate::cache::TokenCache;
 use crate::client::AuthClient;
 use crate::error::ConfigError;
 use crate::redirect;
-use crate::token::{Clock, SystemClock, TokenCache};
+use crate::token::{Clock, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;

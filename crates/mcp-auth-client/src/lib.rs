@@ -106,6 +106,7 @@
 //! # }
 //! ```
 
+mod cache;
 mod client;
 mod config;
 mod error;

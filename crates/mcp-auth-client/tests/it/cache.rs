@@ -69,3 +69,37 @@ async fn a_token_inside_the_cache_margin_is_fetched_again() {
     }
     assert_eq!(proxy.requests(), 3);
 }
+
+#[tokio::test]
+async fn spellings_the_gateway_treats_as_one_user_share_one_cache_entry() {
+    let stack = signed_in_stack("kate@example.com").await;
+    let proxy = CountingProxy::start(&stack.gateway_url).await;
+    let client = auth_client_for(&proxy.url, API_KEY);
+    for spelling in [
+        "kate@example.com",
+        " Kate@Example.COM ",
+        "KATE@example.com\n",
+    ] {
+        client.get_token("google", spelling, &[]).await.unwrap();
+    }
+    assert_eq!(proxy.requests(), 1);
+}
+
+#[tokio::test]
+async fn an_address_the_gateway_refuses_is_never_served_another_users_token() {
+    let stack = signed_in_stack("kate@example.com").await;
+    let client = stack.auth_client();
+    client
+        .get_token("google", "kate@example.com", &[])
+        .await
+        .unwrap();
+    // U+212A KELVIN SIGN lower-cases to an ASCII `k`; the gateway refuses the address.
+    let error = client
+        .get_token("google", "\u{212A}ate@example.com", &[])
+        .await
+        .expect_err("served kate@example.com's cached token to another address");
+    assert!(
+        matches!(&error, AuthError::Gateway { status: 400, code, .. } if code == "invalid_email"),
+        "{error:?}"
+    );
+}
