@@ -3,7 +3,7 @@
 //! `http://` is accepted for a loopback gateway only, unless explicitly allowed: every
 //! request carries the API key, and every answer a user's access token.
 
-use crate::cache::TokenCache;
+use crate::cache::{Limits, TokenCache};
 use crate::client::AuthClient;
 use crate::error::ConfigError;
 use crate::redirect;
@@ -27,6 +27,8 @@ pub struct AuthClientBuilder {
     connect_timeout: Duration,
     request_timeout: Duration,
     cache_margin: Duration,
+    cache_idle_timeout: Duration,
+    cache_capacity: usize,
     clock: Arc<dyn Clock>,
     allow_insecure_http: bool,
 }
@@ -39,6 +41,8 @@ impl std::fmt::Debug for AuthClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("cache_margin", &self.cache_margin)
+            .field("cache_idle_timeout", &self.cache_idle_timeout)
+            .field("cache_capacity", &self.cache_capacity)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
     }
@@ -53,6 +57,8 @@ impl AuthClientBuilder {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             cache_margin: Duration::from_mins(1),
+            cache_idle_timeout: Duration::from_mins(15),
+            cache_capacity: 10_000,
             clock: Arc::new(SystemClock),
             allow_insecure_http: false,
         }
@@ -121,6 +127,23 @@ impl AuthClientBuilder {
         self
     }
 
+    /// A user's cached token is dropped after this long without a call for them (a call
+    /// restarts it), so the tokens held in memory follow the active users; the next call
+    /// asks the gateway again. Default 15 min.
+    #[must_use]
+    pub fn cache_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.cache_idle_timeout = timeout;
+        self
+    }
+
+    /// At most this many (provider, user) tokens are cached; past it the least recently
+    /// used goes first. 0 turns the cache off. Default 10 000.
+    #[must_use]
+    pub fn cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache_capacity = capacity;
+        self
+    }
+
     /// The clock the cache compares expiry times with (tests move it).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -161,16 +184,22 @@ impl AuthClientBuilder {
             .user_agent(concat!("mcp-auth-client/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(ConfigError::Http)?;
-        let margin =
-            chrono::Duration::from_std(self.cache_margin).map_err(|_| ConfigError::Invalid {
-                name: "cache_margin",
+        let duration = |value: Duration, name: &'static str| {
+            chrono::Duration::from_std(value).map_err(|_| ConfigError::Invalid {
+                name,
                 problem: "too large".into(),
-            })?;
+            })
+        };
+        let limits = Limits {
+            margin: duration(self.cache_margin, "cache_margin")?,
+            idle: duration(self.cache_idle_timeout, "cache_idle_timeout")?,
+            capacity: self.cache_capacity,
+        };
         Ok(AuthClient::from_parts(
             http,
             base_url,
             self.request_timeout,
-            TokenCache::new(self.clock, margin),
+            TokenCache::new(self.clock, limits),
         ))
     }
 }

@@ -4,6 +4,11 @@
 //!   `status`, `wait_for_sign_in`, `providers`, `revoke`, `is_authenticated`), with
 //!   one pooled HTTP client, timeouts, and an in-memory token cache so a burst of tool
 //!   calls costs one gateway round-trip. Failures are an [`AuthError`] per situation.
+//!   The cache keys users by the gateway's own email normalisation
+//!   ([`gateway_proto::normalize_email`]; an address the gateway refuses is never
+//!   cached), drops a user unused for [`AuthClientBuilder::cache_idle_timeout`]
+//!   (default 15 min) and keeps at most [`AuthClientBuilder::cache_capacity`] entries
+//!   (default 10 000, least recently used out first).
 //! - [`RequireAuth`]: the rmcp helper. One call inside a tool returns the token, or
 //!   answers "sign-in required" the best way the MCP client allows:
 //!   - the client declared URL-mode elicitation, protocol 2025-11-25: the user gets an
