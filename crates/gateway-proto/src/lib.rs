@@ -1,10 +1,13 @@
 //! Wire types of the gateway's HTTP API (the README's HTTP API table), shared by the gateway and
 //! `mcp-auth-client`. Field names and shapes match the original Python gateway; fields
-//! marked "extension" are additive.
+//! marked "extension" are additive. Also the email normalisation both sides key users
+//! by ([`normalize_email`]).
 
+pub mod email;
 pub mod error;
 pub mod time;
 
+pub use email::{InvalidEmail, normalize_email};
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, INVALID_API_KEY};
 
 use chrono::{DateTime, Utc};

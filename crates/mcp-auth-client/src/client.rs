@@ -3,9 +3,11 @@
 //! types are in `gateway-proto`) as typed calls, with one pooled reqwest client and
 //! the token cache.
 
+use crate::cache::TokenCache;
 use crate::config::AuthClientBuilder;
 use crate::error::{AuthError, ConfigError};
-use crate::token::{Token, TokenCache};
+use crate::redirect;
+use crate::token::Token;
 use gateway_proto::{
     ApiErrorBody, ErrorCode, ErrorDetail, INVALID_API_KEY, InitRequest, InitResponse,
     ProvidersResponse, RevokeRequest, RevokeResponse, SessionStatus, StatusResponse, TokenRequest,
@@ -269,10 +271,12 @@ impl AuthClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, Failure> {
-        let response = request
-            .send()
-            .await
-            .map_err(|error| Failure::Error(AuthError::GatewayUnreachable(error)))?;
+        let response = request.send().await.map_err(|error| {
+            Failure::Error(match redirect::refused_origin(&error) {
+                Some(to) => AuthError::CrossOriginRedirect { to },
+                None => AuthError::GatewayUnreachable(error),
+            })
+        })?;
         let status = response.status();
         if status.is_success() {
             return response.json::<T>().await.map_err(|error| {

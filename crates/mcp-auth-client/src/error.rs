@@ -18,6 +18,18 @@ pub enum ConfigError {
         /// What is wrong with it.
         problem: String,
     },
+    /// `AUTH_GATEWAY_URL` is `http://` to a host that is not loopback: the API key and
+    /// users' tokens would cross the network unencrypted.
+    #[error(
+        "AUTH_GATEWAY_URL: plain http:// to {host}, which is not loopback, would send the API \
+         key and users' access tokens unencrypted; use an https:// URL, or set \
+         AUTH_GATEWAY_ALLOW_INSECURE_HTTP=true (AuthClientBuilder::allow_insecure_http) if the \
+         network to the gateway is private"
+    )]
+    InsecureUrl {
+        /// The URL's host.
+        host: String,
+    },
     /// The HTTP client could not be built (TLS backend initialisation).
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
@@ -68,6 +80,17 @@ pub enum AuthError {
     /// error, not the user's.
     #[error("the auth gateway rejected the API key")]
     InvalidApiKey,
+    /// The gateway answered with a redirect to another origin (scheme, host or port).
+    /// It was not followed, so this server's API key never left the configured origin:
+    /// set `AUTH_GATEWAY_URL` to the address the gateway is really served at.
+    #[error(
+        "the auth gateway redirected to another origin ({to}); not followed, so the API key \
+         stays with the gateway: set AUTH_GATEWAY_URL to the gateway's real address"
+    )]
+    CrossOriginRedirect {
+        /// The origin the redirect pointed at (no path or query).
+        to: String,
+    },
     /// The gateway could not be reached (connection refused, DNS, TLS or timeout).
     #[error("the auth gateway is unreachable")]
     GatewayUnreachable(#[source] reqwest::Error),

@@ -4,6 +4,11 @@
 //!   `status`, `wait_for_sign_in`, `providers`, `revoke`, `is_authenticated`), with
 //!   one pooled HTTP client, timeouts, and an in-memory token cache so a burst of tool
 //!   calls costs one gateway round-trip. Failures are an [`AuthError`] per situation.
+//!   The cache keys users by the gateway's own email normalisation
+//!   ([`gateway_proto::normalize_email`]; an address the gateway refuses is never
+//!   cached), drops a user unused for [`AuthClientBuilder::cache_idle_timeout`]
+//!   (default 15 min) and keeps at most [`AuthClientBuilder::cache_capacity`] entries
+//!   (default 10 000, least recently used out first).
 //! - [`RequireAuth`]: the rmcp helper. One call inside a tool returns the token, or
 //!   answers "sign-in required" the best way the MCP client allows:
 //!   - the client declared URL-mode elicitation, protocol 2025-11-25: the user gets an
@@ -22,10 +27,26 @@
 //!     the user to retry after signing in; the same text goes out as a log message and,
 //!     when the call asked for progress, as a progress message.
 //!
+//! # What the client protects
+//!
+//! - **The API key stays with the gateway.** A redirect is followed only within the
+//!   gateway's origin (scheme, host, port); one to another origin is refused with
+//!   [`AuthError::CrossOriginRedirect`] before anything is sent there. Point
+//!   `AUTH_GATEWAY_URL` at the address the gateway is really served at.
+//! - **No plain HTTP across a network by accident.** An `http://` gateway URL is
+//!   accepted only for a loopback host (`127.0.0.0/8`, `::1`, `localhost`); any other
+//!   host fails at build time with [`ConfigError::InsecureUrl`], naming the host. Use
+//!   `https://`, or, where the network to the gateway is private (a container network),
+//!   opt in with `AUTH_GATEWAY_ALLOW_INSECURE_HTTP=true` or
+//!   [`AuthClientBuilder::allow_insecure_http`].
+//!
 //! # Add the gateway to your MCP server in five lines
 //!
 //! Configuration comes from the environment: `AUTH_GATEWAY_URL` (the gateway's base
-//! URL, e.g. `http://auth-gateway:8000`) and `AUTH_GATEWAY_API_KEY` (this server's key).
+//! URL, e.g. `https://auth.example.com` or `http://127.0.0.1:8000`),
+//! `AUTH_GATEWAY_API_KEY` (this server's key) and, optionally,
+//! `AUTH_GATEWAY_ALLOW_INSECURE_HTTP` (`true` to accept `http://` to a host that is not
+//! loopback, e.g. `http://auth-gateway:8000` on a container network; default `false`).
 //!
 //! ```no_run
 //! use mcp_auth_client::{AuthClient, RequireAuth, ToolCall};
@@ -90,15 +111,17 @@
 //! # }
 //! ```
 
+mod cache;
 mod client;
 mod config;
 mod error;
+mod redirect;
 mod reply;
 mod token;
 mod tool;
 
 pub use client::AuthClient;
-pub use config::{API_KEY_VAR, AuthClientBuilder, URL_VAR};
+pub use config::{ALLOW_INSECURE_HTTP_VAR, API_KEY_VAR, AuthClientBuilder, URL_VAR};
 pub use error::{AuthError, ConfigError};
 pub use token::{Clock, SystemClock, Token};
 pub use tool::{RequireAuth, SIGN_IN_INPUT_KEY, ToolCall};

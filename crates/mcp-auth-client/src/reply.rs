@@ -74,6 +74,12 @@ pub(crate) fn failure_text(provider: &str, error: &AuthError) -> String {
              (AUTH_GATEWAY_API_KEY). Please tell the server's operator."
                 .to_owned()
         }
+        AuthError::CrossOriginRedirect { to } => {
+            tracing::error!(%to, "the auth gateway redirected to another origin: not followed");
+            "This MCP server is misconfigured: its auth gateway address (AUTH_GATEWAY_URL) \
+             redirects elsewhere. Please tell the server's operator."
+                .to_owned()
+        }
         AuthError::GatewayUnreachable(problem) => {
             tracing::warn!(%problem, "the auth gateway is unreachable");
             "The sign-in service (auth gateway) is unreachable right now. Please try again shortly."

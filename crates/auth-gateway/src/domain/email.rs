@@ -3,68 +3,21 @@
 
 use std::fmt;
 
-const MAX_LOCAL_LEN: usize = 64;
-const MAX_TOTAL_LEN: usize = 254;
+pub use gateway_proto::InvalidEmail;
 
 /// A syntactically valid, lower-cased e-mail address.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Email(String);
-
-/// Why an address was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid email address: {0}")]
-pub struct InvalidEmail(&'static str);
 
 impl Email {
     /// Validates and normalises: surrounding whitespace trimmed (pasted addresses carry
     /// it), exactly one `@`, local part of printable ASCII without
     /// spaces (≤ 64), domain converted to ASCII (IDNA) and lower-cased, total ≤ 254.
     /// The whole address is compared case-insensitively, so it is stored lower-cased.
+    /// The rules live in `gateway_proto::normalize_email`, so that clients key their
+    /// caches by the same form.
     pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
-        let (local, domain) = raw
-            .trim()
-            .split_once('@')
-            .ok_or(InvalidEmail("missing '@'"))?;
-        if domain.contains('@') {
-            return Err(InvalidEmail("more than one '@'"));
-        }
-        if local.is_empty() || local.len() > MAX_LOCAL_LEN {
-            return Err(InvalidEmail("local part must be 1 to 64 characters"));
-        }
-        if !local.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(InvalidEmail(
-                "local part must be printable ASCII without spaces",
-            ));
-        }
-        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return Err(InvalidEmail("misplaced '.' in local part"));
-        }
-        if domain.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(InvalidEmail("domain contains spaces or control characters"));
-        }
-        let domain =
-            url::Host::parse(domain).map_err(|_| InvalidEmail("domain is not a valid host"))?;
-        let url::Host::Domain(domain) = domain else {
-            return Err(InvalidEmail("domain must be a name, not an IP address"));
-        };
-        let labels_ok = domain.split('.').count() >= 2
-            && domain.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            });
-        if !labels_ok {
-            return Err(InvalidEmail("domain is not a valid host name"));
-        }
-        let email = format!("{}@{}", local.to_ascii_lowercase(), domain);
-        if email.len() > MAX_TOTAL_LEN {
-            return Err(InvalidEmail("longer than 254 characters"));
-        }
-        Ok(Self(email))
+        gateway_proto::normalize_email(raw).map(Self)
     }
 
     /// The normalised address.

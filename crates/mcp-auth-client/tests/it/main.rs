@@ -5,4 +5,5 @@
 mod cache;
 mod mcp;
 mod outcomes;
+mod redirect;
 mod support;

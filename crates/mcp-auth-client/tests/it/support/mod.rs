@@ -3,4 +3,5 @@
 #![allow(dead_code)] // the example includes only parts of the harness
 
 pub mod proxy;
+pub mod recorder;
 pub mod server;
