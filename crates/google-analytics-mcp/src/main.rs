@@ -21,6 +21,7 @@ const ENVIRONMENT: &str = "\
 Environment:
   AUTH_GATEWAY_URL            the auth gateway's base URL (required)
   AUTH_GATEWAY_API_KEY        this server's API key at the gateway (required)
+  AUTH_GATEWAY_ALLOW_INSECURE_HTTP  true: accept an http:// gateway URL off loopback
   MCP_USER_EMAIL              act only for this user (unset: every call passes user_email)
   GOOGLE_ANALYTICS_DATA_URL   default https://analyticsdata.googleapis.com
   GOOGLE_ANALYTICS_ADMIN_URL  default https://analyticsadmin.googleapis.com
