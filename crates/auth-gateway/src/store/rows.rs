@@ -1,9 +1,10 @@
 //! Row-to-record conversion shared by both backends. The column names are the same on
-//! both; only how a time and a scope list are stored differs, so each backend supplies
-//! those three readers and everything else is decoded here, once.
+//! both; only how a time and a JSON list are stored differs, so each backend supplies
+//! those readers ([`RecordRow`]) and everything else is decoded here, once.
 
 use super::{
-    CredentialRecord, CredentialStatus, SessionRecord, SessionState, StoreError, StoreResult,
+    AuditEvent, ClientRecord, CredentialRecord, CredentialStatus, SessionRecord, SessionState,
+    StoreError, StoreResult,
 };
 use crate::domain::Sealed;
 use chrono::{DateTime, Utc};
@@ -53,11 +54,11 @@ pub(super) use key_id_union;
 pub(super) trait RecordRow: Row {
     fn time(&self, column: &str) -> StoreResult<DateTime<Utc>>;
     fn optional_time(&self, column: &str) -> StoreResult<Option<DateTime<Utc>>>;
-    fn scopes(&self, column: &str) -> StoreResult<Vec<String>>;
+    /// A JSON array of strings (a scope or provider list).
+    fn list(&self, column: &str) -> StoreResult<Vec<String>>;
+    fn optional_list(&self, column: &str) -> StoreResult<Option<Vec<String>>>;
 }
 
-/// Reads one column; a value that does not decode means the row is corrupt, not that the
-/// database is down, so it is reported as such.
 /// A `COUNT`/`SUM` column (a non-negative BIGINT) as `u64`.
 pub(super) fn count<'r, R>(row: &'r R, name: &str) -> StoreResult<u64>
 where
@@ -68,6 +69,8 @@ where
     Ok(u64::try_from(column::<R, i64>(row, name)?).unwrap_or_default())
 }
 
+/// Reads one column; a value that does not decode means the row is corrupt, not that the
+/// database is down, so it is reported as such.
 pub(super) fn column<'r, R, T>(row: &'r R, name: &str) -> StoreResult<T>
 where
     R: Row,
@@ -97,7 +100,7 @@ where
         id: column(row, "id")?,
         user_email: column(row, "user_email")?,
         provider: column(row, "provider")?,
-        scopes: row.scopes("scopes")?,
+        scopes: row.list("scopes")?,
         client_name: column(row, "client_name")?,
         state: SessionState::parse(&column::<_, String>(row, "status")?)?,
         error: column(row, "error")?,
@@ -143,7 +146,7 @@ where
         },
         refresh_token,
         expires_at: row.time("expires_at")?,
-        scopes: row.scopes("scopes")?,
+        scopes: row.list("scopes")?,
         account_email: column(row, "account_email")?,
         account_subject: column(row, "account_subject")?,
         status: CredentialStatus::parse(&column::<_, String>(row, "status")?)?,
@@ -155,16 +158,60 @@ where
     })
 }
 
-/// Scope lists are stored as a JSON array of strings (JSONB on PostgreSQL, TEXT on SQLite).
-pub(super) fn scopes_from_json(text: &str) -> StoreResult<Vec<String>> {
-    serde_json::from_str(text).map_err(|error| {
-        StoreError::Corrupt(format!("scopes are not a JSON string array: {error}"))
+pub(super) fn client_from_row<R>(row: &R) -> StoreResult<ClientRecord>
+where
+    R: RecordRow,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database>,
+    String: Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database>,
+    Vec<u8>: Type<R::Database>,
+    for<'r> Uuid: Decode<'r, R::Database>,
+    Uuid: Type<R::Database>,
+{
+    Ok(ClientRecord {
+        id: column(row, "id")?,
+        name: column(row, "name")?,
+        key_digest: column(row, "key_digest")?,
+        allowed_providers: row.list("allowed_providers")?,
+        allowed_scopes: row.optional_list("allowed_scopes")?,
+        created_at: row.time("created_at")?,
+        revoked_at: row.optional_time("revoked_at")?,
+        previous_key_digest: column(row, "previous_key_digest")?,
+        previous_key_valid_until: row.optional_time("previous_key_valid_until")?,
     })
 }
 
-pub(super) fn scopes_to_json(scopes: &[String]) -> String {
+pub(super) fn audit_event_from_row<R>(row: &R) -> StoreResult<AuditEvent>
+where
+    R: RecordRow,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database>,
+    String: Type<R::Database>,
+{
+    Ok(AuditEvent {
+        occurred_at: row.time("occurred_at")?,
+        client_name: column(row, "client_name")?,
+        user_email: column(row, "user_email")?,
+        provider: column(row, "provider")?,
+        event: column(row, "event")?,
+        outcome: column(row, "outcome")?,
+        detail: column(row, "detail")?,
+    })
+}
+
+/// Lists are stored as a JSON array of strings (JSONB on PostgreSQL, TEXT on SQLite).
+pub(super) fn list_from_json(text: &str, column: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|error| {
+        StoreError::Corrupt(format!(
+            "column {column}: not a JSON array of strings: {error}"
+        ))
+    })
+}
+
+pub(super) fn list_to_json(items: &[String]) -> String {
     serde_json::Value::Array(
-        scopes
+        items
             .iter()
             .cloned()
             .map(serde_json::Value::String)

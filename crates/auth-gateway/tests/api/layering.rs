@@ -14,13 +14,20 @@
 
 use std::path::{Path, PathBuf};
 
-/// What the core may name in `store`: the `Store` / `AdminStore` / `LegacyReader` traits,
-/// their error, and the records their methods take and return. Not `PgStore`,
-/// `SqliteStore`, `LegacyDatabase`, `connect` or `DatabaseUrl`: startup and the CLI
-/// choose the backend.
+/// What the core may name in `store`: the `Store` supertrait, its role traits, the
+/// `LegacyReader` trait, their error, and the records their methods take and return. Not
+/// `SqlStore`, `PgStore`, `SqliteStore`, `LegacyDatabase`, `connect` or `DatabaseUrl`:
+/// startup and the CLI choose the backend.
 const CORE_MAY_USE_FROM_STORE: &[&str] = &[
     "Store",
-    "AdminStore",
+    "AuditStore",
+    "ChangeFeed",
+    "ClientStore",
+    "CredentialStore",
+    "Health",
+    "KeyStore",
+    "LeaseStore",
+    "SessionStore",
     "LegacyReader",
     "StoreError",
     "StoreResult",
