@@ -1,0 +1,208 @@
+//! `SessionStore` on both backends (sessions: insert, bind, claim, fail, complete, sweep): one text, compiled for each backend
+//! by the macro below (see the parent module for why a macro).
+
+use super::super::StoreResult;
+use super::super::records::{CredentialRecord, NewSession, SessionRecord, SignInGrant};
+use super::super::roles::SessionStore;
+use super::super::rows::{self, credential_columns, session_columns};
+use super::{Dialect, SqlStore};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Sqlite};
+use uuid::Uuid;
+
+macro_rules! sessions_sql {
+    ($db:ty) => {
+        #[async_trait]
+        impl SessionStore for SqlStore<$db> {
+            async fn insert_session(&self, session: &NewSession) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO auth_sessions (id, connect_hash, pkce_verifier_enc, \
+                     pkce_key_id, user_email, provider, scopes, client_name, status, \
+                     created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)",
+                )
+                .bind(session.id)
+                .bind(&session.connect_hash)
+                .bind(&session.pkce_verifier.ciphertext)
+                .bind(&session.pkce_verifier.key_id)
+                .bind(&session.user_email)
+                .bind(&session.provider)
+                .bind(Self::list(&session.scopes))
+                .bind(&session.client_name)
+                .bind(Self::time(session.created_at))
+                .bind(Self::time(session.expires_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    session_columns!(),
+                    " FROM auth_sessions WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(rows::session_from_row).transpose()
+            }
+
+            async fn begin_authorization(
+                &self,
+                connect_hash: &[u8],
+                state_hash: &[u8],
+                browser_hash: &[u8],
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<SessionRecord>> {
+                let row = sqlx::query(concat!(
+                    "UPDATE auth_sessions SET state_hash = $1, browser_hash = $2 \
+                     WHERE connect_hash = $3 AND status = 'pending' AND expires_at > $4 \
+                     RETURNING ",
+                    session_columns!()
+                ))
+                .bind(state_hash)
+                .bind(browser_hash)
+                .bind(connect_hash)
+                .bind(Self::time(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(rows::session_from_row).transpose()
+            }
+
+            async fn session_by_state(
+                &self,
+                state_hash: &[u8],
+            ) -> StoreResult<Option<SessionRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    session_columns!(),
+                    " FROM auth_sessions WHERE state_hash = $1"
+                ))
+                .bind(state_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(rows::session_from_row).transpose()
+            }
+
+            async fn claim_session(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+                // One conditional UPDATE. PostgreSQL: the row lock serializes racing
+                // claims and the loser re-checks `status` after the winner commits.
+                // SQLite: one writer at a time, each reading the latest committed row.
+                // Either way exactly one claim sees a row change.
+                let result = sqlx::query(
+                    "UPDATE auth_sessions SET status = 'exchanging' \
+                     WHERE id = $1 AND status = 'pending' AND expires_at > $2",
+                )
+                .bind(id)
+                .bind(Self::time(now))
+                .execute(&self.pool)
+                .await?;
+                Ok(result.rows_affected() == 1)
+            }
+
+            async fn fail_session(
+                &self,
+                id: Uuid,
+                error: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE auth_sessions SET status = 'failed', error = $2, \
+                     completed_at = $3 \
+                     WHERE id = $1 AND status IN ('pending', 'exchanging')",
+                )
+                .bind(id)
+                .bind(error)
+                .bind(Self::time(now))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn complete_sign_in(
+                &self,
+                session_id: Uuid,
+                grant: &SignInGrant,
+                now: DateTime<Utc>,
+            ) -> StoreResult<CredentialRecord> {
+                let mut tx = self.pool.begin_with(<$db as Dialect>::BEGIN_WRITE).await?;
+                // Only the claimer of the session may complete it; anything else (never
+                // claimed, failed meanwhile, swept) stores nothing.
+                let completed = sqlx::query(
+                    "UPDATE auth_sessions SET status = 'completed', account_email = $2, \
+                     completed_at = $3 WHERE id = $1 AND status = 'exchanging'",
+                )
+                .bind(session_id)
+                .bind(&grant.account_email)
+                .bind(Self::time(now))
+                .execute(&mut *tx)
+                .await?;
+                if completed.rows_affected() != 1 {
+                    return Err(sqlx::Error::RowNotFound.into());
+                }
+                let (refresh_token, refresh_key_id) = match &grant.refresh_token {
+                    Some(sealed) => (Some(&sealed.ciphertext), Some(&sealed.key_id)),
+                    None => (None, None),
+                };
+                // The refresh token and its key id are taken together from whichever side
+                // has a token, so they always stay a matching pair. `credentials.` names
+                // the stored row, `EXCLUDED.` the one this statement would have inserted.
+                let row = sqlx::query(concat!(
+                    "INSERT INTO credentials (user_email, provider, access_token_enc, \
+                     access_key_id, refresh_token_enc, refresh_key_id, expires_at, \
+                     scopes, account_email, account_subject, status, version, \
+                     lease_owner, lease_until, authenticated_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 1, NULL, \
+                     NULL, $11, $11, $11) \
+                     ON CONFLICT (user_email, provider) DO UPDATE SET \
+                     access_token_enc = EXCLUDED.access_token_enc, \
+                     access_key_id = EXCLUDED.access_key_id, \
+                     refresh_token_enc = COALESCE(EXCLUDED.refresh_token_enc, \
+                     credentials.refresh_token_enc), \
+                     refresh_key_id = CASE WHEN EXCLUDED.refresh_token_enc IS NULL \
+                     THEN credentials.refresh_key_id ELSE EXCLUDED.refresh_key_id END, \
+                     expires_at = EXCLUDED.expires_at, scopes = EXCLUDED.scopes, \
+                     account_email = EXCLUDED.account_email, \
+                     account_subject = EXCLUDED.account_subject, status = 'active', \
+                     version = credentials.version + 1, lease_owner = NULL, \
+                     lease_until = NULL, authenticated_at = EXCLUDED.authenticated_at, \
+                     updated_at = EXCLUDED.updated_at \
+                     RETURNING ",
+                    credential_columns!()
+                ))
+                .bind(&grant.user_email)
+                .bind(&grant.provider)
+                .bind(&grant.access_token.ciphertext)
+                .bind(&grant.access_token.key_id)
+                .bind(refresh_token)
+                .bind(refresh_key_id)
+                .bind(Self::time(grant.expires_at))
+                .bind(Self::list(&grant.scopes))
+                .bind(&grant.account_email)
+                .bind(&grant.account_subject)
+                .bind(Self::time(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                let record = rows::credential_from_row(&row)?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn delete_sessions_expired_before(
+                &self,
+                before: DateTime<Utc>,
+            ) -> StoreResult<u64> {
+                let result = sqlx::query("DELETE FROM auth_sessions WHERE expires_at < $1")
+                    .bind(Self::time(before))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(result.rows_affected())
+            }
+        }
+    };
+}
+
+sessions_sql!(Postgres);
+sessions_sql!(Sqlite);
