@@ -6,10 +6,10 @@ use super::clients::Access;
 use super::clock::Clock;
 use super::crypto::KeyRing;
 use super::error::CoreError;
-use super::events::SessionEvents;
-use super::flights::Flights;
 use super::key_rotation::KeyCheck;
-use super::token_cache::TokenCache;
+use super::runtime::events::SessionEvents;
+use super::runtime::flights::Flights;
+use super::runtime::token_cache::TokenCache;
 use crate::domain::{Email, IdentityPolicy, MetricsSink};
 use crate::store::Store;
 use crate::upstream::{Provider, known_provider};
@@ -195,6 +195,27 @@ impl Gateway {
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
+    }
+
+    /// Follows the store's credential change feed for as long as the gateway runs,
+    /// keeping the token cache on only while the feed is connected.
+    pub async fn follow_credential_changes(self: Arc<Self>) {
+        self.token_cache.follow_changes(self.store.as_ref()).await;
+    }
+
+    /// Whether tokens are being served from memory now (for metrics and tests).
+    pub fn token_cache_enabled(&self) -> bool {
+        self.token_cache.is_enabled()
+    }
+
+    /// Entries in the token cache now.
+    pub fn token_cache_len(&self) -> usize {
+        self.token_cache.len()
+    }
+
+    /// Whether a token for this user and provider is cached (for tests).
+    pub fn token_cached(&self, provider: &str, user_email: &str) -> bool {
+        self.token_cache.get(provider, user_email).is_some()
     }
 
     /// Deletes sessions that expired more than an hour ago; returns how many.

@@ -163,7 +163,7 @@ impl Gateway {
             &sealed_refresh.key_id,
             &sealed_refresh.ciphertext,
         )?;
-        match super::retry::with_backoff(|| provider.refresh(&refresh_token)).await {
+        match super::runtime::retry::with_backoff(|| provider.refresh(&refresh_token)).await {
             Ok(grant) => {
                 let stored = self.save_refreshed(&credential, grant, now).await?;
                 let outcome = stored

@@ -236,13 +236,7 @@ fn layer_files(src: &Path) -> Vec<(Layer, PathBuf, Vec<String>)> {
         (Layer::Core, "core"),
         (Layer::Config, "config"),
     ] {
-        for entry in std::fs::read_dir(src.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-            let mut module = vec![dir.to_owned()];
-            if stem != "mod" {
-                module.push(stem);
-            }
+        for (path, module) in rust_files(&src.join(dir), &[dir.to_owned()]) {
             files.push((layer, path, module));
         }
     }
@@ -256,6 +250,31 @@ fn layer_files(src: &Path) -> Vec<(Layer, PathBuf, Vec<String>)> {
         src.join("monitoring.rs"),
         vec!["monitoring".to_owned()],
     ));
+    files
+}
+
+/// The `.rs` files under `dir` (whose module path is `module`), each with its module path:
+/// `a/mod.rs` is module `a`, `a/b.rs` is `a::b`.
+fn rust_files(dir: &Path, module: &[String]) -> Vec<(PathBuf, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut inner = module.to_vec();
+        if path.is_dir() {
+            inner.push(stem);
+            files.extend(rust_files(&path, &inner));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            if stem != "mod" {
+                inner.push(stem);
+            }
+            files.push((path, inner));
+        }
+    }
     files
 }
 
