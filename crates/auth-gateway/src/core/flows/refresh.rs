@@ -9,6 +9,7 @@ use crate::core::clock::Clock;
 use crate::core::crypto::KeyRing;
 use crate::core::error::{CoreError, SignInReason};
 use crate::core::runtime::flights::Flights;
+use crate::core::runtime::lock_wait::LockWait;
 use crate::core::runtime::retry;
 use crate::core::runtime::token_cache::TokenCache;
 use crate::domain::{Email, MetricsSink, ScopeSet};
@@ -359,35 +360,5 @@ impl Refresher {
             scopes: record.scopes,
             refreshed: true,
         }))
-    }
-}
-
-/// Times a wait for a peer replica's refresh lease; reported when dropped, on whichever
-/// path the refresh ends.
-struct LockWait<'a> {
-    metrics: Option<&'a dyn MetricsSink>,
-    provider: &'a str,
-    started: Option<std::time::Instant>,
-}
-
-impl<'a> LockWait<'a> {
-    fn new(metrics: Option<&'a dyn MetricsSink>, provider: &'a str) -> Self {
-        Self {
-            metrics,
-            provider,
-            started: None,
-        }
-    }
-
-    fn start(&mut self) {
-        self.started.get_or_insert_with(std::time::Instant::now);
-    }
-}
-
-impl Drop for LockWait<'_> {
-    fn drop(&mut self) {
-        if let (Some(metrics), Some(started)) = (self.metrics, self.started) {
-            metrics.refresh_lock_wait(self.provider, "lease", started.elapsed());
-        }
     }
 }
