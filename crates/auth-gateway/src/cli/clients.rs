@@ -1,7 +1,7 @@
 //! `auth-gateway clients create|list|revoke|rotate`: per-MCP-server API keys. A new key
 //! is printed once, on creation or rotation; only its digest is kept.
 
-use crate::core::clients::{self, NewKey};
+use crate::core::admin::clients::{self, NewKey};
 use crate::store::{ClientRecord, Store};
 use chrono::{DateTime, SecondsFormat, Utc};
 use secrecy::ExposeSecret as _;

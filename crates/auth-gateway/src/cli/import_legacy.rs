@@ -1,8 +1,8 @@
 //! `auth-gateway import-legacy --from postgresql://…`: copies the original Python
 //! gateway's grants into this gateway, re-encrypted under the current primary key.
 
+use crate::core::admin::legacy_import::{self, ImportOptions, ImportSummary};
 use crate::core::crypto::{KeyRing, LegacyKey};
-use crate::core::legacy_import::{self, ImportOptions, ImportSummary};
 use crate::store::Store;
 use crate::store::legacy::LegacyDatabase;
 use anyhow::Context as _;

@@ -3,8 +3,8 @@
 //! rows (a credential row holds one or two ciphertexts, a sign-in session one), the unit
 //! of `--limit`; the key usage before and after is in ciphertexts, and says so.
 
+use crate::core::admin::key_rotation::{self, ReencryptOptions, ReencryptSummary};
 use crate::core::crypto::KeyRing;
-use crate::core::key_rotation::{self, ReencryptOptions, ReencryptSummary};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};

@@ -3,11 +3,12 @@
 //! Events and outcomes are typed here; the store keeps their stable strings, which the
 //! `audit` command prints as stored.
 
-use super::gateway::{Client, Gateway};
+use super::client::Client;
+use super::clock::Clock;
 use crate::store::{AuditEvent, Store};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// "Token issued" is written at most this often per (client, user, provider) and replica,
 /// so serving a hot token costs no write per request.
@@ -174,7 +175,7 @@ pub async fn record(store: &dyn Store, event: Event) {
 
 /// Remembers when "token issued" was last written per (client, user, provider).
 #[derive(Debug, Default)]
-pub(super) struct IssueThrottle {
+struct IssueThrottle {
     last: Mutex<HashMap<(String, String, String), DateTime<Utc>>>,
 }
 
@@ -199,9 +200,25 @@ impl IssueThrottle {
     }
 }
 
-impl Gateway {
+/// Writes the flows' events about users' grants, stamped by the clock; "token issued"
+/// throttled per replica. Uses: `AuditStore`.
+pub struct AuditLog {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    issue_throttle: IssueThrottle,
+}
+
+impl AuditLog {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            issue_throttle: IssueThrottle::default(),
+        }
+    }
+
     /// Records an event about a user's grant at a provider.
-    pub(super) async fn audit(
+    pub async fn grant_event(
         &self,
         client: &str,
         user_email: &str,
@@ -225,12 +242,12 @@ impl Gateway {
     }
 
     /// Records "token issued", at most once a minute per client, user and provider.
-    pub(super) async fn audit_issued(&self, client: &Client, user_email: &str, provider: &str) {
+    pub async fn issued(&self, client: &Client, user_email: &str, provider: &str) {
         if self
             .issue_throttle
             .due(&client.name, user_email, provider, self.clock.now())
         {
-            self.audit(
+            self.grant_event(
                 &client.name,
                 user_email,
                 provider,

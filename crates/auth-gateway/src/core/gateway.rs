@@ -1,86 +1,45 @@
-//! `Gateway`: the core's single entry point. It owns the store, the key ring, the
-//! providers and the clock; the HTTP layer makes one call into it per request.
+//! `Gateway`: the core's single entry point, a thin facade. The HTTP layer, the
+//! background tasks and the tests make one call into it; each method hands the call to
+//! the service that does the work (`flows`, `admin`, `runtime`), built once in
+//! `wiring` from only the shared pieces each uses. Nothing in the core
+//! imports this module.
 
-use super::audit::IssueThrottle;
-use super::clients::Access;
+use super::admin::health::Readiness;
+use super::admin::key_rotation::KeyUsage;
+use super::audit::AuditLog;
+use super::client::Client;
 use super::clock::Clock;
 use super::crypto::KeyRing;
-use super::error::CoreError;
-use super::events::SessionEvents;
-use super::flights::Flights;
-use super::key_rotation::KeyCheck;
-use super::token_cache::TokenCache;
-use crate::domain::{Email, IdentityPolicy, MetricsSink};
+use super::error::{CoreError, FlowError, SignInLink};
+use super::flows::credentials::IssuedToken;
+use super::flows::grants::GrantSummary;
+use super::flows::maintenance::{MaintenanceSettings, TickReport};
+use super::flows::revoke::RevokeOutcome;
+use super::flows::session_status::SessionView;
+use super::flows::sign_in::{CallbackParams, CompletedSignIn, ConnectRedirect};
+use super::providers::Providers;
+use super::runtime::events::SessionEvents;
+use super::runtime::token_cache::TokenCache;
+use super::wiring::{GatewaySettings, Pieces, Services};
+use crate::domain::{Email, MetricsSink};
 use crate::store::Store;
-use crate::upstream::{Provider, known_provider};
-use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use crate::upstream::Provider;
+use secrecy::SecretString;
 use std::sync::Arc;
+use std::time::Duration;
 
-/// Settings the core needs, taken from the configuration once.
-#[derive(Debug, Clone)]
-pub struct GatewaySettings {
-    /// Public base URL of this gateway; connect links are built on it.
-    pub public_url: url::Url,
-    pub session_ttl: chrono::Duration,
-    /// Tokens expiring within this window are refreshed before being handed out.
-    pub refresh_buffer: chrono::Duration,
-    pub identity_policy: IdentityPolicy,
-}
-
-/// An authenticated API caller (an MCP server).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Client {
-    pub name: String,
-    /// The providers and scopes the client may reach.
-    pub access: Access,
-}
-
-/// What `/ready` reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Readiness {
-    pub database_ok: bool,
-    /// Key ids of stored ciphertexts that no configured key opens.
-    pub unknown_key_ids: Vec<String>,
-}
-
-impl Readiness {
-    pub fn is_ready(&self) -> bool {
-        self.database_ok && self.unknown_key_ids.is_empty()
-    }
-}
-
-/// The shared API key from `AUTH_GATEWAY_API_KEY` authenticates as this client.
-pub const DEFAULT_CLIENT: &str = "default";
-
-/// The core service.
+/// The core service: one service per flow, wired to the same shared pieces.
 pub struct Gateway {
-    pub(super) store: Arc<dyn Store>,
-    pub(super) keys: KeyRing,
-    pub(super) providers: HashMap<String, Arc<dyn Provider>>,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) settings: GatewaySettings,
-    pub(super) api_key_digest: [u8; 32],
-    /// Throttles "token issued" audit events.
-    pub(super) issue_throttle: IssueThrottle,
-    pub(super) events: SessionEvents,
-    pub(super) flights: Flights,
-    /// Names this process as the owner of refresh leases.
-    pub(super) instance_id: String,
-    /// The last count of ciphertexts per key id, for readiness.
-    pub(super) key_check: KeyCheck,
-    /// Where refresh lock waits are reported, when the app has metrics.
-    pub(super) metrics: Option<Arc<dyn MetricsSink>>,
-    /// Decrypted tokens, on while the store's change feed is connected.
-    pub(super) token_cache: TokenCache,
+    pieces: Pieces,
+    settings: GatewaySettings,
+    services: Services,
 }
 
 impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gateway")
-            .field("providers", &self.providers.keys().collect::<Vec<_>>())
-            .field("keys", &self.keys)
+            .field("providers", &self.pieces.providers)
+            .field("keys", &self.pieces.keys)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -96,128 +55,206 @@ impl Gateway {
         settings: GatewaySettings,
         api_key: &SecretString,
     ) -> Self {
-        Self {
+        let pieces = Pieces {
+            keys: Arc::new(keys),
+            providers: Arc::new(Providers::new(providers)),
+            cache: Arc::new(TokenCache::default()),
+            events: Arc::new(SessionEvents::new(Arc::clone(&store))),
+            audit: Arc::new(AuditLog::new(Arc::clone(&store), Arc::clone(&clock))),
+            instance_id: uuid::Uuid::new_v4().to_string().into(),
             store,
-            keys,
-            providers: providers
-                .into_iter()
-                .map(|provider| (provider.name().to_owned(), provider))
-                .collect(),
             clock,
+        };
+        let services = pieces.services(&settings, api_key);
+        Self {
+            pieces,
             settings,
-            api_key_digest: Sha256::digest(api_key.expose_secret().as_bytes()).into(),
-            issue_throttle: IssueThrottle::default(),
-            events: SessionEvents::default(),
-            flights: Flights::default(),
-            instance_id: uuid::Uuid::new_v4().to_string(),
-            key_check: KeyCheck::default(),
-            metrics: None,
-            token_cache: TokenCache::default(),
+            services,
         }
     }
 
     /// Reports refresh lock waits to `metrics`.
     #[must_use]
     pub fn with_metrics(mut self, metrics: impl MetricsSink + 'static) -> Self {
-        self.metrics = Some(Arc::new(metrics));
+        let refresher = self
+            .services
+            .tokens
+            .refresher
+            .reporting_to(Arc::new(metrics));
+        let refresher = Arc::new(refresher);
+        self.services.tokens.refresher = Arc::clone(&refresher);
+        self.services.maintenance.refresher = refresher;
         self
     }
 
-    /// Sets the store's gauges (credentials by status, pool occupancy) on `metrics`;
-    /// called when `/metrics` is scraped so they are current without a polling task.
+    /// Sets the store's gauges on `metrics`; called when `/metrics` is scraped.
     pub async fn update_store_gauges(&self, metrics: &dyn MetricsSink) {
-        metrics.set_pool(self.store.pool_stats());
-        metrics.set_token_cache(self.token_cache_enabled(), self.token_cache_len());
-        match self.store.credential_status_counts().await {
-            Ok(counts) => metrics.set_credentials(&counts),
-            Err(error) => tracing::warn!(%error, "could not count credentials by status"),
-        }
+        self.services.health.update_store_gauges(metrics).await;
     }
 
     /// The current time, from the gateway's clock.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
+        self.pieces.clock.now()
     }
 
     /// Whether the database answers.
     pub async fn database_ok(&self) -> bool {
-        self.store.ping().await.is_ok()
+        self.services.health.database_ok().await
     }
 
-    /// Whether this replica can serve: the database answers, and no stored ciphertext is
-    /// under a key it lacks. Each check gets `timeout`; with the database down the key
-    /// ids are unknowable (and readiness is false anyway).
-    pub async fn readiness(&self, timeout: std::time::Duration) -> Readiness {
-        let database_ok = tokio::time::timeout(timeout, self.database_ok())
-            .await
-            .unwrap_or(false);
-        let unknown_key_ids = if database_ok {
-            tokio::time::timeout(timeout, self.unknown_key_ids())
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        Readiness {
-            database_ok,
-            unknown_key_ids,
-        }
+    /// Whether this replica can serve: the database answers and every stored ciphertext's
+    /// key is here.
+    pub async fn readiness(&self, timeout: Duration) -> Readiness {
+        self.services.health.readiness(timeout).await
     }
 
-    /// Wakes this replica's long-polls for a finished session, and asks the store to
-    /// tell the other replicas.
-    pub(super) async fn announce_finished(&self, id: uuid::Uuid) {
-        self.events.finished(id);
-        if let Err(error) = self.store.announce_session_finished(id).await {
-            // Peers fall back to their periodic re-read.
-            tracing::warn!(%error, "could not announce a finished session to other replicas");
-        }
+    /// Key ids in use and the unknown ones, counted now, for the startup report.
+    pub async fn key_usage(&self) -> Result<KeyUsage, CoreError> {
+        self.services.key_watch.key_usage().await
+    }
+
+    /// Key ids found in the database that no configured key opens (a recent count).
+    pub async fn unknown_key_ids(&self) -> Result<Vec<String>, CoreError> {
+        self.services.key_watch.unknown_key_ids().await
     }
 
     /// Relays sessions finished on other replicas to this replica's long-polls, for as
-    /// long as the gateway runs (reconnecting after failures). Returns at once for a
-    /// single-process store.
+    /// long as the gateway runs.
     pub async fn relay_session_events(self: Arc<Self>) {
-        use futures::StreamExt as _;
-        loop {
-            match self.store.session_finished_events().await {
-                Ok(None) => return,
-                Ok(Some(mut ids)) => {
-                    while let Some(id) = ids.next().await {
-                        self.events.finished(id);
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for finished sessions; retrying");
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
+        self.pieces.events.relay().await;
+    }
+
+    /// Follows the store's credential change feed for as long as the gateway runs,
+    /// keeping the token cache on only while the feed is connected.
+    pub async fn follow_credential_changes(self: Arc<Self>) {
+        self.pieces
+            .cache
+            .follow_changes(self.pieces.store.as_ref())
+            .await;
+    }
+
+    /// Whether tokens are being served from memory now (for metrics and tests).
+    pub fn token_cache_enabled(&self) -> bool {
+        self.pieces.cache.is_enabled()
+    }
+
+    /// Entries in the token cache now.
+    pub fn token_cache_len(&self) -> usize {
+        self.pieces.cache.len()
+    }
+
+    /// Whether a token for this user and provider is cached (for tests).
+    pub fn token_cached(&self, provider: &str, user_email: &str) -> bool {
+        self.pieces.cache.get(provider, user_email).is_some()
+    }
+
+    /// One tick of the background refresh.
+    pub async fn refresh_due_credentials(
+        &self,
+        settings: &MaintenanceSettings,
+    ) -> Result<TickReport, CoreError> {
+        self.services
+            .maintenance
+            .refresh_due_credentials(settings)
+            .await
     }
 
     /// Deletes sessions that expired more than an hour ago; returns how many.
     pub async fn sweep_sessions(&self) -> Result<u64, CoreError> {
-        let before = self.clock.now() - chrono::Duration::hours(1);
-        Ok(self.store.delete_sessions_expired_before(before).await?)
+        self.services.maintenance.sweep_sessions().await
     }
 
-    pub(super) fn provider(&self, name: &str) -> Result<&Arc<dyn Provider>, CoreError> {
-        if let Some(provider) = self.providers.get(name) {
-            return Ok(provider);
-        }
-        let mut configured: Vec<String> = self.providers.keys().cloned().collect();
-        configured.sort();
-        let name: String = name.chars().take(64).collect();
-        Err(if known_provider(&name).is_some() {
-            CoreError::ProviderNotConfigured { name, configured }
-        } else {
-            CoreError::UnknownProvider { name, configured }
-        })
+    /// Authenticates an `X-API-Key`: the shared key or a client key.
+    pub async fn authenticate(&self, presented: Option<&str>) -> Result<Client, CoreError> {
+        self.services.api_keys.authenticate(presented).await
     }
 
-    pub(super) fn parse_email(raw: &str) -> Result<Email, CoreError> {
-        Ok(Email::parse(raw)?)
+    /// `POST /auth/init`: opens a sign-in session and returns its link.
+    pub async fn start_sign_in(
+        &self,
+        client: &Client,
+        provider: &str,
+        user_email: &str,
+        scopes: Option<&[String]>,
+    ) -> Result<SignInLink, CoreError> {
+        self.services
+            .sign_in
+            .start(client, provider, user_email, scopes)
+            .await
+    }
+
+    /// `GET /connect/{token}`: binds the session to this browser, sends it to the provider.
+    pub async fn connect(&self, link_token: &str) -> Result<ConnectRedirect, FlowError> {
+        self.services.connect.connect(link_token).await
+    }
+
+    /// `GET /auth/callback/{provider}`: completes the session named by `state`, once.
+    /// `cookie` looks up a cookie of the request by name.
+    pub async fn callback(
+        &self,
+        provider_name: &str,
+        params: CallbackParams,
+        cookie: impl Fn(&str) -> Option<String>,
+    ) -> Result<CompletedSignIn, FlowError> {
+        self.services
+            .callback
+            .callback(provider_name, params, cookie)
+            .await
+    }
+
+    /// `GET /auth/status/{id}`: the session's status, waiting up to `wait` (capped).
+    pub async fn session_status(
+        &self,
+        client: &Client,
+        session_id: &str,
+        wait: Duration,
+    ) -> Result<SessionView, CoreError> {
+        self.services
+            .statuses
+            .status(client, session_id, wait)
+            .await
+    }
+
+    /// `POST /auth/token`: a valid access token, or the sign-in link to show.
+    pub async fn token(
+        &self,
+        client: &Client,
+        provider_name: &str,
+        user_email: &str,
+        required_scopes: Option<&[String]>,
+        force_refresh: bool,
+    ) -> Result<IssuedToken, CoreError> {
+        self.services
+            .tokens
+            .token(
+                client,
+                provider_name,
+                user_email,
+                required_scopes,
+                force_refresh,
+            )
+            .await
+    }
+
+    /// `GET /auth/providers/{user_email}`: the user's active grants the client may see.
+    pub async fn grants(
+        &self,
+        client: &Client,
+        user_email: &str,
+    ) -> Result<(Email, Vec<GrantSummary>), CoreError> {
+        self.services.grants.grants(client, user_email).await
+    }
+
+    /// `DELETE /auth/revoke`: deletes the grant here, then revokes it at the provider.
+    pub async fn revoke(
+        &self,
+        client: &Client,
+        provider_name: &str,
+        user_email: &str,
+    ) -> Result<RevokeOutcome, CoreError> {
+        self.services
+            .revoker
+            .revoke(client, provider_name, user_email)
+            .await
     }
 }

@@ -2,7 +2,7 @@
 //! interpolated value goes through `escape`, and every page carries the security
 //! headers of G4 (docs/design.md; docs/threat-model.md E1–E2). Small enough that a template engine isn't needed.
 
-use crate::core::sign_in::CompletedSignIn;
+use crate::core::flows::sign_in::CompletedSignIn;
 use crate::upstream::display_name;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

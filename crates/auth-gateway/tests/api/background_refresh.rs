@@ -4,7 +4,7 @@
 use crate::on_both_backends;
 use crate::support::app::TestApp;
 use crate::support::db::Backend;
-use auth_gateway::core::maintenance::MaintenanceSettings;
+use auth_gateway::core::flows::maintenance::MaintenanceSettings;
 
 on_both_backends!(
     a_grant_in_use_is_refreshed_before_it_goes_stale,

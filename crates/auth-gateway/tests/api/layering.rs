@@ -11,7 +11,12 @@
 //!   `CORE_MAY_USE_FROM_UPSTREAM`); never a concrete backend or provider.
 //!
 //! `http`, `cli`, `startup` and `server` sit on top and may import any layer.
+//!
+//! Inside `core`, the modules (and the folders `flows`, `admin`, `runtime`) import each
+//! other without cycles: `core_modules_import_each_other_without_cycles` names the
+//! first cycle it finds.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// What the core may name in `store`: the `Store` supertrait, its role traits, the
@@ -143,7 +148,9 @@ fn crate_paths(source: &str, module: &[String]) -> Vec<Vec<String>> {
         let boundary =
             at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || b"_:".contains(&bytes[at - 1]));
         let rest = &code[at..];
-        if boundary && (rest.starts_with("crate::") || rest.starts_with("super::")) {
+        // `pub(in crate::core)` names a visibility, not an import.
+        let visibility = code[..at].ends_with("(in ");
+        if boundary && !visibility && (rest.starts_with("crate::") || rest.starts_with("super::")) {
             let mut base: Vec<String> = Vec::new();
             let mut tail = rest;
             if tail.starts_with("crate::") {
@@ -243,13 +250,7 @@ fn layer_files(src: &Path) -> Vec<(Layer, PathBuf, Vec<String>)> {
         (Layer::Core, "core"),
         (Layer::Config, "config"),
     ] {
-        for entry in std::fs::read_dir(src.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-            let mut module = vec![dir.to_owned()];
-            if stem != "mod" {
-                module.push(stem);
-            }
+        for (path, module) in rust_files(&src.join(dir), &[dir.to_owned()]) {
             files.push((layer, path, module));
         }
     }
@@ -263,6 +264,31 @@ fn layer_files(src: &Path) -> Vec<(Layer, PathBuf, Vec<String>)> {
         src.join("monitoring.rs"),
         vec!["monitoring".to_owned()],
     ));
+    files
+}
+
+/// The `.rs` files under `dir` (whose module path is `module`), each with its module path:
+/// `a/mod.rs` is module `a`, `a/b.rs` is `a::b`.
+fn rust_files(dir: &Path, module: &[String]) -> Vec<(PathBuf, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut inner = module.to_vec();
+        if path.is_dir() {
+            inner.push(stem);
+            files.extend(rust_files(&path, &inner));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            if stem != "mod" {
+                inner.push(stem);
+            }
+            files.push((path, inner));
+        }
+    }
     files
 }
 
@@ -294,7 +320,8 @@ fn the_checker_sees_groups_super_and_inline_paths() {
                   use super::super::http::error::ApiError;\n\
                   // use crate::cli::ignored_in_a_comment;\n\
                   fn f() { crate::store::connect(); }\n\
-                  use crate::store::{Store, PgStore as Backend};\n";
+                  use crate::store::{Store, PgStore as Backend};\n\
+                  pub(in crate::store) struct Seen;\n";
     let module = ["store".to_owned(), "rows".to_owned()];
     let found: Vec<String> = crate_paths(source, &module)
         .iter()
@@ -323,4 +350,161 @@ fn the_checker_sees_groups_super_and_inline_paths() {
         refused,
         ["http::error::ApiError", "store::connect", "store::PgStore"]
     );
+}
+
+/// The modules of `src/core`, each with the core modules it imports: a path names the
+/// longest module it starts with. Both `crate::`/`super::` paths and `use` paths relative
+/// to the file (`use child::X`, `use self::child::X`) count; a `mod child;` declaration
+/// does not.
+fn core_graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
+    let files: Vec<(PathBuf, Vec<String>)> = rust_files(&src.join("core"), &["core".to_owned()]);
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|(_, module)| module.clone()).collect();
+    let mut graph = BTreeMap::new();
+    for (file, module) in &files {
+        let source = std::fs::read_to_string(file).unwrap();
+        let mut paths = crate_paths(&source, module);
+        paths.extend(relative_use_paths(&source, module, &modules));
+        let imports: BTreeSet<Vec<String>> = paths
+            .iter()
+            .filter_map(|path| {
+                (1..=path.len())
+                    .rev()
+                    .map(|len| path[..len].to_vec())
+                    .find(|prefix| modules.contains(prefix))
+            })
+            .filter(|target| target != module)
+            .collect();
+        graph.insert(module.clone(), imports);
+    }
+    graph
+}
+
+/// Paths of `use` items that start at the file's own module (`use child::…`,
+/// `use self::…`), made absolute.
+fn relative_use_paths(
+    source: &str,
+    module: &[String],
+    modules: &BTreeSet<Vec<String>>,
+) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    for line in source.lines() {
+        let line = line.trim_start();
+        let rest = match line.strip_prefix("pub") {
+            Some(after) if after.starts_with('(') => after
+                .split_once(')')
+                .map_or("", |(_, rest)| rest)
+                .trim_start(),
+            Some(after) => after.trim_start(),
+            None => line,
+        };
+        let Some(tail) = rest.strip_prefix("use ") else {
+            continue;
+        };
+        let tail = tail.strip_prefix("self::").unwrap_or(tail);
+        for path in parse_tree(tail).0 {
+            let mut full = module.to_vec();
+            full.extend(path);
+            if full.len() > module.len() && modules.contains(&full[..=module.len()]) {
+                paths.push(full);
+            }
+        }
+    }
+    paths
+}
+
+/// The first cycle found in `graph`, as the nodes along it (the first repeated last).
+fn find_cycle<N: Ord + Clone>(graph: &BTreeMap<N, BTreeSet<N>>) -> Option<Vec<N>> {
+    fn visit<N: Ord + Clone>(
+        node: &N,
+        graph: &BTreeMap<N, BTreeSet<N>>,
+        stack: &mut Vec<N>,
+        done: &mut BTreeSet<N>,
+    ) -> Option<Vec<N>> {
+        if let Some(at) = stack.iter().position(|seen| seen == node) {
+            let mut cycle = stack[at..].to_vec();
+            cycle.push(node.clone());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        stack.push(node.clone());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, stack, done) {
+                return Some(cycle);
+            }
+        }
+        stack.pop();
+        done.insert(node.clone());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+fn cycle_text(cycle: &[Vec<String>]) -> String {
+    cycle
+        .iter()
+        .map(|module| module.join("::"))
+        .collect::<Vec<_>>()
+        .join(" -> ")
+}
+
+#[test]
+fn core_modules_import_each_other_without_cycles() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let graph = core_graph(&src);
+    assert!(graph.len() > 20, "found only {} core modules", graph.len());
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("import cycle in src/core: {}", cycle_text(&cycle));
+    }
+    // The folders too: `flows` may use `runtime`, never the other way round.
+    let mut folders: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    let folder = |module: &Vec<String>| module[..module.len().min(2)].to_vec();
+    for (module, imports) in &graph {
+        let entry = folders.entry(folder(module)).or_default();
+        entry.extend(
+            imports
+                .iter()
+                .map(folder)
+                .filter(|target| *target != folder(module)),
+        );
+    }
+    if let Some(cycle) = find_cycle(&folders) {
+        panic!(
+            "import cycle between src/core's folders: {}",
+            cycle_text(&cycle)
+        );
+    }
+}
+
+#[test]
+fn the_cycle_check_names_the_cycle() {
+    let modules: BTreeSet<Vec<String>> = [["core", "a"], ["core", "b"], ["core", "c"]]
+        .iter()
+        .map(|module| module.iter().map(|s| (*s).to_owned()).collect())
+        .collect();
+    let root = ["core".to_owned()];
+    let found = relative_use_paths("pub use self::x::Y;\nuse b::Z;\n", &root, &modules);
+    assert_eq!(
+        found,
+        [vec!["core".to_owned(), "b".to_owned(), "Z".to_owned()]]
+    );
+    let name = |s: &str| s.to_owned();
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        (name("a"), [name("b")].into()),
+        (name("b"), [name("c")].into()),
+        (name("c"), [name("a")].into()),
+        (name("d"), [name("a")].into()),
+    ]
+    .into();
+    assert_eq!(find_cycle(&graph).unwrap(), ["a", "b", "c", "a"]);
+    let acyclic: BTreeMap<String, BTreeSet<String>> = [
+        (name("a"), [name("b")].into()),
+        (name("b"), BTreeSet::new()),
+    ]
+    .into();
+    assert_eq!(find_cycle(&acyclic), None);
 }

@@ -83,7 +83,7 @@ async fn run(
     args: &Args,
 ) -> (
     String,
-    Option<auth_gateway::core::legacy_import::ImportSummary>,
+    Option<auth_gateway::core::admin::legacy_import::ImportSummary>,
 ) {
     let store = app.db.store().await;
     let mut out = Vec::new();

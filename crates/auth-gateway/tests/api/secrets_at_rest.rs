@@ -8,7 +8,7 @@ use crate::support::app::{API_KEY, ENCRYPTION_KEY, TestApp};
 use crate::support::db::Backend;
 use crate::support::logs;
 use auth_gateway::core::crypto::{Binding, KeyRing, Sealed};
-use auth_gateway::core::tokens::IssuedToken;
+use auth_gateway::core::flows::credentials::IssuedToken;
 use auth_gateway::upstream::TokenGrant;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;

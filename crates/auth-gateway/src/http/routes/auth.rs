@@ -1,6 +1,6 @@
 //! The JSON API for MCP servers (`/auth/*`): extract, one core call, map the result.
 
-use crate::core::tokens::IssuedToken;
+use crate::core::flows::credentials::IssuedToken;
 use crate::core::{CoreError, SignInReason};
 use crate::http::AppState;
 use crate::http::error::ApiError;

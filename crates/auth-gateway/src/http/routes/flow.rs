@@ -2,7 +2,7 @@
 //! and the provider's callback. Both answer with pages or redirects, never JSON.
 
 use crate::core::FlowError;
-use crate::core::sign_in::{CallbackParams, ConnectRedirect};
+use crate::core::flows::sign_in::{CallbackParams, ConnectRedirect};
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::pages::{self, security_headers};

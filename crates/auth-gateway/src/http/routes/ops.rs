@@ -1,7 +1,7 @@
 //! Operator endpoints: readiness, Prometheus metrics, the OpenAPI document and the
 //! development docs page.
 
-use crate::core::gateway::Readiness;
+use crate::core::admin::health::Readiness;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::pages::security_headers;

@@ -4,14 +4,13 @@
 //! as a notification and drops the entry. While the feed is down the cache is off and
 //! empty; it comes back empty once the feed listens again.
 
-use super::gateway::Gateway;
 use crate::domain::ScopeSet;
-use crate::store::CredentialChange;
+use crate::store::{CredentialChange, Store};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 
 /// Most entries kept; on overflow everything is dropped (bounded memory, no LRU books).
 const CAPACITY: usize = 10_000;
@@ -20,7 +19,7 @@ const RELISTEN_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What the token path needs of an active credential to serve it again.
 #[derive(Clone)]
-pub(super) struct CachedToken {
+pub(in crate::core) struct CachedToken {
     pub access_token: SecretString,
     pub expires_at: DateTime<Utc>,
     pub scopes: Vec<String>,
@@ -37,7 +36,7 @@ impl CachedToken {
 /// The cache. `epoch` moves on every invalidation, so a token read from the database
 /// before a change cannot be cached after it (see [`TokenCache::insert`]).
 #[derive(Default)]
-pub(super) struct TokenCache {
+pub(in crate::core) struct TokenCache {
     enabled: AtomicBool,
     epoch: AtomicU64,
     entries: RwLock<HashMap<String, CachedToken>>,
@@ -101,23 +100,23 @@ impl TokenCache {
     }
 }
 
-impl Gateway {
+impl TokenCache {
     /// Follows the store's credential change feed for as long as the gateway runs,
-    /// keeping the token cache on only while the feed is connected. Returns at once
-    /// (cache off) for a store without a feed.
-    pub async fn follow_credential_changes(self: Arc<Self>) {
+    /// keeping the cache on only while the feed is connected. Returns at once (cache
+    /// off) for a store without a feed. Uses the store's change feed only.
+    pub async fn follow_changes(&self, store: &dyn Store) {
         use futures::StreamExt as _;
         loop {
-            match self.store.credential_changes().await {
+            match store.credential_changes().await {
                 Ok(None) => return,
                 Ok(Some(mut changes)) => {
                     while let Some(change) = changes.next().await {
                         match change {
-                            CredentialChange::Listening => self.token_cache.set_enabled(true),
+                            CredentialChange::Listening => self.set_enabled(true),
                             CredentialChange::Changed {
                                 provider,
                                 user_email,
-                            } => self.token_cache.invalidate(&provider, &user_email),
+                            } => self.invalidate(&provider, &user_email),
                             CredentialChange::Lost => break,
                         }
                     }
@@ -127,24 +126,9 @@ impl Gateway {
                     tracing::warn!(%error, "cannot listen for credential changes; token cache off");
                 }
             }
-            self.token_cache.set_enabled(false);
+            self.set_enabled(false);
             tokio::time::sleep(RELISTEN_DELAY).await;
         }
-    }
-
-    /// Whether tokens are being served from memory now (for metrics and tests).
-    pub fn token_cache_enabled(&self) -> bool {
-        self.token_cache.is_enabled()
-    }
-
-    /// Entries in the token cache now.
-    pub fn token_cache_len(&self) -> usize {
-        self.token_cache.len()
-    }
-
-    /// Whether a token for this user and provider is cached (for tests).
-    pub fn token_cached(&self, provider: &str, user_email: &str) -> bool {
-        self.token_cache.get(provider, user_email).is_some()
     }
 }
 

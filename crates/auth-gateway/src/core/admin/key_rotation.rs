@@ -2,14 +2,15 @@
 //! ciphertexts use (and which of those no configured key can open), and the re-encryption
 //! sweep that moves every ciphertext to the primary key while gateways keep serving.
 
-use super::audit::{self, AuditAction, AuditOutcome, Event};
-use super::crypto::{Binding, KeyRing, Sealed};
-use super::error::CoreError;
-use super::gateway::Gateway;
+use crate::core::audit::{self, AuditAction, AuditOutcome, Event};
+use crate::core::clock::Clock;
+use crate::core::crypto::{Binding, KeyRing, Sealed};
+use crate::core::error::CoreError;
 use crate::domain::KeyIdCount;
 use crate::store::{CredentialRecord, SessionVerifier, Store, StoreError};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Rows re-encrypted at once within a batch (each is one fenced UPDATE).
 const CONCURRENCY: usize = 4;
@@ -61,47 +62,39 @@ pub async fn key_usage(store: &dyn Store, keys: &KeyRing) -> Result<KeyUsage, St
 /// How long readiness trusts the last count: counting is a scan, and probes are frequent.
 const KEY_CHECK_MAX_AGE: chrono::Duration = chrono::Duration::seconds(30);
 
-/// The last [`KeyUsage`] and when it was counted.
-#[derive(Debug, Default)]
-pub(super) struct KeyCheck {
-    last: std::sync::Mutex<Option<(DateTime<Utc>, KeyUsage)>>,
+/// Counts the key ids in use for the startup report and readiness, remembering the
+/// last count. Uses: `KeyStore`.
+pub struct KeyWatch {
+    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) keys: Arc<KeyRing>,
+    pub(in crate::core) clock: Arc<dyn Clock>,
+    /// The last count and when it was made.
+    pub(in crate::core) last: Mutex<Option<(DateTime<Utc>, KeyUsage)>>,
 }
 
-impl KeyCheck {
-    fn fresh(&self, now: DateTime<Utc>) -> Option<KeyUsage> {
-        let last = self
-            .last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        last.as_ref()
-            .filter(|(counted_at, _)| now - *counted_at < KEY_CHECK_MAX_AGE)
-            .map(|(_, usage)| usage.clone())
-    }
-
-    fn remember(&self, now: DateTime<Utc>, usage: &KeyUsage) {
-        let mut last = self
-            .last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *last = Some((now, usage.clone()));
-    }
-}
-
-impl Gateway {
+impl KeyWatch {
     /// Key ids in use and the unknown ones, counted now, for the startup report.
     pub async fn key_usage(&self) -> Result<KeyUsage, CoreError> {
         let usage = key_usage(self.store.as_ref(), &self.keys).await?;
-        self.key_check.remember(self.clock.now(), &usage);
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        *last = Some((self.clock.now(), usage.clone()));
         Ok(usage)
     }
 
     /// Key ids found in the database that no configured key opens, from a count at
     /// most 30 s old: a replica that cannot decrypt some rows must not take traffic.
     pub async fn unknown_key_ids(&self) -> Result<Vec<String>, CoreError> {
-        match self.key_check.fresh(self.clock.now()) {
+        match self.fresh(self.clock.now()) {
             Some(usage) => Ok(usage.unknown),
             None => Ok(self.key_usage().await?.unknown),
         }
+    }
+
+    fn fresh(&self, now: DateTime<Utc>) -> Option<KeyUsage> {
+        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        last.as_ref()
+            .filter(|(counted_at, _)| now - *counted_at < KEY_CHECK_MAX_AGE)
+            .map(|(_, usage)| usage.clone())
     }
 }
 

@@ -2,12 +2,18 @@
 //! many requests (and replicas) want it, written fenced on the row's version before any
 //! caller gets the new token; failures classified (G5, G6).
 
-use super::audit::{AuditAction, AuditOutcome};
-use super::error::{CoreError, SignInReason};
-use super::gateway::{Client, Gateway};
-use super::tokens::{IssuedToken, RETRY_AFTER_SECS, credential_binding};
+use super::credentials::{Credentials, IssuedToken, credential_binding};
+use crate::core::audit::{AuditAction, AuditLog, AuditOutcome};
+use crate::core::client::Client;
+use crate::core::clock::Clock;
+use crate::core::crypto::KeyRing;
+use crate::core::error::{CoreError, SignInReason};
+use crate::core::runtime::flights::Flights;
+use crate::core::runtime::lock_wait::LockWait;
+use crate::core::runtime::retry;
+use crate::core::runtime::token_cache::TokenCache;
 use crate::domain::{Email, MetricsSink, ScopeSet};
-use crate::store::{CredentialRecord, RefreshedTokens};
+use crate::store::{CredentialRecord, RefreshedTokens, Store};
 use crate::upstream::{Provider, TokenGrant, UpstreamError};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -20,10 +26,12 @@ const PEER_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis
 /// Longest a request waits for peers before answering 503 (two leases' worth).
 const MAX_PEER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
+/// Seconds a caller is told to wait when the provider is unavailable.
+pub const RETRY_AFTER_SECS: u64 = 30;
 
 /// When a stored token may be served instead of refreshed.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Freshness {
+pub enum Freshness {
     /// It stays valid for longer than this.
     Buffer(chrono::Duration),
     /// It was replaced at or after this time (and has not expired): a forced refresh
@@ -44,18 +52,50 @@ impl Freshness {
 
 /// Who wants which credential refreshed, and what the token must cover.
 #[derive(Clone, Copy)]
-pub(super) struct RefreshRequest<'a> {
+pub struct RefreshRequest<'a> {
     pub client: &'a Client,
     pub provider: &'a Arc<dyn Provider>,
     pub email: &'a Email,
     pub required: &'a ScopeSet,
 }
 
-impl Gateway {
+/// The refresh engine. Uses: `CredentialStore`, `LeaseStore` (and `AuditStore` through the log).
+pub struct Refresher {
+    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) keys: Arc<KeyRing>,
+    pub(in crate::core) clock: Arc<dyn Clock>,
+    pub(in crate::core) credentials: Arc<Credentials>,
+    pub(in crate::core) cache: Arc<TokenCache>,
+    pub(in crate::core) audit: Arc<AuditLog>,
+    pub(in crate::core) flights: Flights,
+    /// Names this process as the owner of refresh leases.
+    pub(in crate::core) instance_id: Arc<str>,
+    /// Where refresh lock waits are reported, when the app has metrics.
+    pub(in crate::core) metrics: Option<Arc<dyn MetricsSink>>,
+}
+
+impl Refresher {
+    /// The same engine, reporting its lock waits to `metrics` (with its own flights:
+    /// call it before serving).
+    #[must_use]
+    pub fn reporting_to(&self, metrics: Arc<dyn MetricsSink>) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            clock: Arc::clone(&self.clock),
+            credentials: Arc::clone(&self.credentials),
+            cache: Arc::clone(&self.cache),
+            audit: Arc::clone(&self.audit),
+            flights: Flights::default(),
+            instance_id: Arc::clone(&self.instance_id),
+            metrics: Some(metrics),
+        }
+    }
+
     /// Refreshes with single flight at two levels: an in-process lock per credential
     /// (one database attempt per replica), then the row's lease in the database (one
     /// upstream refresh across replicas). Whoever waited re-reads the winner's row.
-    pub(super) async fn refresh(
+    pub async fn refresh(
         &self,
         request: &RefreshRequest<'_>,
         freshness: Freshness,
@@ -77,11 +117,12 @@ impl Gateway {
         loop {
             let credential = self.store.credential(email.as_str(), provider_name).await?;
             let credential = self
+                .credentials
                 .usable(client, provider.as_ref(), email, required, credential)
                 .await?;
             let now = self.clock.now();
             if freshness.accepts(&credential, now) {
-                return self.issue(&credential);
+                return self.credentials.issue(&credential);
             }
             let leased = self
                 .store
@@ -138,16 +179,18 @@ impl Gateway {
         } = *request;
         let provider_name = provider.name();
         let credential = self
+            .credentials
             .usable(client, provider.as_ref(), email, required, Some(credential))
             .await?;
         if freshness.accepts(&credential, now) {
-            return self.issue(&credential);
+            return self.credentials.issue(&credential);
         }
         let Some(sealed_refresh) = &credential.refresh_token else {
             if credential.expires_at > now {
-                return self.issue(&credential);
+                return self.credentials.issue(&credential);
             }
             return Err(self
+                .credentials
                 .sign_in_required(
                     client,
                     provider.as_ref(),
@@ -163,7 +206,7 @@ impl Gateway {
             &sealed_refresh.key_id,
             &sealed_refresh.ciphertext,
         )?;
-        match super::retry::with_backoff(|| provider.refresh(&refresh_token)).await {
+        match retry::with_backoff(|| provider.refresh(&refresh_token)).await {
             Ok(grant) => {
                 let stored = self.save_refreshed(&credential, grant, now).await?;
                 let outcome = stored
@@ -174,40 +217,14 @@ impl Gateway {
                 match stored {
                     Some(token) => Ok(token),
                     None => {
-                        self.reread_and_issue(client, provider.as_ref(), email, required)
+                        self.credentials
+                            .reread_and_issue(client, provider.as_ref(), email, required)
                             .await
                     }
                 }
             }
             Err(UpstreamError::InvalidGrant) => {
-                // A peer may have refreshed (and rotated) in the meantime: re-read first.
-                let current = self.store.credential(email.as_str(), provider_name).await?;
-                if let Some(current) = current.filter(|c| c.version != credential.version) {
-                    let current = self
-                        .usable(client, provider.as_ref(), email, required, Some(current))
-                        .await?;
-                    return self.issue(&current);
-                }
-                self.store
-                    .mark_needs_reauth(email.as_str(), provider_name, credential.version, now)
-                    .await?;
-                self.token_cache.invalidate(provider_name, email.as_str());
-                tracing::warn!(
-                    provider = provider_name,
-                    "grant rejected by provider; sign-in needed"
-                );
-                self.audit_refresh(client, email, provider_name, AuditOutcome::NeedsReauth)
-                    .await;
-                Err(self
-                    .sign_in_required(
-                        client,
-                        provider.as_ref(),
-                        email,
-                        &credential,
-                        required,
-                        SignInReason::NeedsReauth,
-                    )
-                    .await)
+                self.grant_rejected(request, &credential, now).await
             }
             Err(error) => {
                 if matches!(error, UpstreamError::InvalidClient) {
@@ -222,7 +239,7 @@ impl Gateway {
                     .await;
                 if credential.expires_at > now {
                     // Still valid, only inside the refresh buffer: serve it meanwhile.
-                    return self.issue(&credential);
+                    return self.credentials.issue(&credential);
                 }
                 Err(CoreError::ProviderUnavailable {
                     retry_after_secs: RETRY_AFTER_SECS,
@@ -232,6 +249,53 @@ impl Gateway {
         }
     }
 
+    /// The provider rejected the refresh token: unless a peer replaced it meanwhile, the
+    /// grant is marked as needing sign-in and the sign-in link is the answer.
+    async fn grant_rejected(
+        &self,
+        request: &RefreshRequest<'_>,
+        credential: &CredentialRecord,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, CoreError> {
+        let RefreshRequest {
+            client,
+            provider,
+            email,
+            required,
+        } = *request;
+        let provider_name = provider.name();
+        // A peer may have refreshed (and rotated) in the meantime: re-read first.
+        let current = self.store.credential(email.as_str(), provider_name).await?;
+        if let Some(current) = current.filter(|c| c.version != credential.version) {
+            let current = self
+                .credentials
+                .usable(client, provider.as_ref(), email, required, Some(current))
+                .await?;
+            return self.credentials.issue(&current);
+        }
+        self.store
+            .mark_needs_reauth(email.as_str(), provider_name, credential.version, now)
+            .await?;
+        self.cache.invalidate(provider_name, email.as_str());
+        tracing::warn!(
+            provider = provider_name,
+            "grant rejected by provider; sign-in needed"
+        );
+        self.audit_refresh(client, email, provider_name, AuditOutcome::NeedsReauth)
+            .await;
+        Err(self
+            .credentials
+            .sign_in_required(
+                client,
+                provider.as_ref(),
+                email,
+                credential,
+                required,
+                SignInReason::NeedsReauth,
+            )
+            .await)
+    }
+
     async fn audit_refresh(
         &self,
         client: &Client,
@@ -239,14 +303,15 @@ impl Gateway {
         provider: &str,
         outcome: AuditOutcome,
     ) {
-        self.audit(
-            &client.name,
-            email.as_str(),
-            provider,
-            AuditAction::TokenRefreshed,
-            outcome,
-        )
-        .await;
+        self.audit
+            .grant_event(
+                &client.name,
+                email.as_str(),
+                provider,
+                AuditAction::TokenRefreshed,
+                outcome,
+            )
+            .await;
     }
 
     /// Stores refreshed tokens fenced on the version read, so the rotated refresh token
@@ -286,7 +351,7 @@ impl Gateway {
                 now,
             )
             .await?;
-        self.token_cache
+        self.cache
             .invalidate(&credential.provider, &credential.user_email);
         tracing::info!(provider = %credential.provider, stored = stored.is_some(), "access token refreshed");
         Ok(stored.map(|record| IssuedToken {
@@ -295,35 +360,5 @@ impl Gateway {
             scopes: record.scopes,
             refreshed: true,
         }))
-    }
-}
-
-/// Times a wait for a peer replica's refresh lease; reported when dropped, on whichever
-/// path the refresh ends.
-struct LockWait<'a> {
-    metrics: Option<&'a dyn MetricsSink>,
-    provider: &'a str,
-    started: Option<std::time::Instant>,
-}
-
-impl<'a> LockWait<'a> {
-    fn new(metrics: Option<&'a dyn MetricsSink>, provider: &'a str) -> Self {
-        Self {
-            metrics,
-            provider,
-            started: None,
-        }
-    }
-
-    fn start(&mut self) {
-        self.started.get_or_insert_with(std::time::Instant::now);
-    }
-}
-
-impl Drop for LockWait<'_> {
-    fn drop(&mut self) {
-        if let (Some(metrics), Some(started)) = (self.metrics, self.started) {
-            metrics.refresh_lock_wait(self.provider, "lease", started.elapsed());
-        }
     }
 }

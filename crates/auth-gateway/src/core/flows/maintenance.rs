@@ -4,10 +4,14 @@
 //! them (Google drops refresh tokens unused for six months). A batch limit per tick
 //! keeps a mass expiry from becoming a storm.
 
-use super::error::CoreError;
-use super::gateway::{Client, Gateway};
-use super::refresh::{Freshness, RefreshRequest};
+use super::refresh::{Freshness, RefreshRequest, Refresher};
+use crate::core::client::Client;
+use crate::core::clock::Clock;
+use crate::core::error::CoreError;
+use crate::core::providers::Providers;
 use crate::domain::{Email, ScopeSet};
+use crate::store::Store;
+use std::sync::Arc;
 // Re-exported: the integration tests name it here.
 pub use crate::domain::MaintenanceSettings;
 
@@ -25,7 +29,20 @@ pub struct TickReport {
     pub failed: u32,
 }
 
-impl Gateway {
+/// The background jobs: refreshing due grants, sweeping old sessions. Uses:
+/// `LeaseStore`, `CredentialStore`, `SessionStore`.
+pub struct Maintenance {
+    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) clock: Arc<dyn Clock>,
+    pub(in crate::core) providers: Arc<Providers>,
+    pub(in crate::core) refresher: Arc<Refresher>,
+    /// Names this process as the owner of the job lease.
+    pub(in crate::core) instance_id: Arc<str>,
+    /// The token path's refresh window; due grants are refreshed before entering it.
+    pub(in crate::core) refresh_buffer: chrono::Duration,
+}
+
+impl Maintenance {
     /// One tick of the background refresh.
     pub async fn refresh_due_credentials(
         &self,
@@ -44,7 +61,7 @@ impl Gateway {
             return Ok(TickReport::default());
         }
         // Stale before the next tick means a request would otherwise have to wait.
-        let stale_within = self.settings.refresh_buffer + interval;
+        let stale_within = self.refresh_buffer + interval;
         let due = self
             .store
             .credentials_due_for_refresh(
@@ -60,13 +77,15 @@ impl Gateway {
             ..TickReport::default()
         };
         for (user_email, provider_name) in due {
-            let (Ok(provider), Ok(email)) =
-                (self.provider(&provider_name), Email::parse(&user_email))
-            else {
+            let (Ok(provider), Ok(email)) = (
+                self.providers.get(&provider_name),
+                Email::parse(&user_email),
+            ) else {
                 continue;
             };
             // Idle grants have long-expired access tokens, so they are stale too.
             match self
+                .refresher
                 .refresh(
                     &RefreshRequest {
                         client: &client,
@@ -94,5 +113,11 @@ impl Gateway {
             );
         }
         Ok(report)
+    }
+
+    /// Deletes sessions that expired more than an hour ago; returns how many.
+    pub async fn sweep_sessions(&self) -> Result<u64, CoreError> {
+        let before = self.clock.now() - chrono::Duration::hours(1);
+        Ok(self.store.delete_sessions_expired_before(before).await?)
     }
 }

@@ -2,9 +2,9 @@
 //! original's key, seal it under our primary key bound to its row, and insert it unless
 //! the user already has a grant here (so the import can be rerun).
 
-use super::audit::{self, AuditAction, AuditOutcome, Event};
-use super::crypto::{Binding, KeyRing, LegacyKey};
 use super::key_rotation::RowFailure;
+use crate::core::audit::{self, AuditAction, AuditOutcome, Event};
+use crate::core::crypto::{Binding, KeyRing, LegacyKey};
 use crate::domain::{Email, ScopeSet};
 use crate::store::{ImportedCredential, LegacyReader, LegacyRow, Store, StoreError};
 use chrono::{DateTime, Utc};

@@ -2,66 +2,23 @@
 //! (32 random bytes), stored only as SHA-256 digests, with provider and scope
 //! allow-lists, revocation, and rotation with a grace period for the old key.
 
-use super::audit::{self, AuditAction, AuditOutcome, Event};
-use super::error::CoreError;
-use super::gateway::{Client, DEFAULT_CLIENT, Gateway};
-use super::random;
-use crate::domain::{Email, ScopeSet};
+use crate::core::audit::{self, AuditAction, Event};
+use crate::core::client::{Access, Client, DEFAULT_CLIENT};
+use crate::core::clock::Clock;
+use crate::core::error::CoreError;
+use crate::core::random;
 use crate::store::{ClientRecord, NewClient, Store, StoreError};
-use crate::upstream::{KNOWN_PROVIDERS, Provider, known_provider};
+use crate::upstream::{KNOWN_PROVIDERS, known_provider};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// Every client key starts with this, so leaked keys are easy to recognise and scan for.
 pub const KEY_PREFIX: &str = "gw_";
 /// The name the background refresh acts under; no client may take it.
 const RESERVED_NAMES: [&str; 2] = [DEFAULT_CLIENT, "background-refresh"];
-
-/// What a client may reach. `None` means anything the gateway offers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Access {
-    pub providers: Option<Vec<String>>,
-    pub scopes: Option<Vec<String>>,
-}
-
-impl Client {
-    /// A client allowed every provider and scope (the shared `AUTH_GATEWAY_API_KEY`).
-    pub fn unrestricted(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            access: Access::default(),
-        }
-    }
-
-    /// Fails with `ForbiddenProvider` unless the client may use `provider`.
-    pub fn check_provider(&self, provider: &str) -> Result<(), CoreError> {
-        match &self.access.providers {
-            Some(allowed) if !allowed.iter().any(|name| name == provider) => Err(
-                CoreError::ForbiddenProvider(provider.chars().take(64).collect()),
-            ),
-            _ => Ok(()),
-        }
-    }
-
-    /// Fails with `ForbiddenScope` for the first scope outside the client's allow-list
-    /// that is not one of the provider's defaults (those every sign-in asks for).
-    pub fn check_scopes(&self, requested: &ScopeSet, defaults: &ScopeSet) -> Result<(), CoreError> {
-        let Some(allowed) = &self.access.scopes else {
-            return Ok(());
-        };
-        match requested
-            .iter()
-            .find(|scope| !defaults.contains(scope) && !allowed.iter().any(|a| a == scope))
-        {
-            Some(refused) => Err(CoreError::ForbiddenScope(
-                refused.chars().take(256).collect(),
-            )),
-            None => Ok(()),
-        }
-    }
-}
 
 /// A newly made client key: shown once, then only its digest exists.
 pub struct NewKey {
@@ -110,13 +67,29 @@ fn admits(record: &ClientRecord, digest: &[u8; 32], now: DateTime<Utc>) -> bool 
     record.revoked_at.is_none() && (bool::from(current) || (bool::from(previous) && in_grace))
 }
 
-impl Gateway {
+/// Tells who is calling from the API key presented. Uses: `ClientStore`.
+pub struct ApiKeys {
+    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) clock: Arc<dyn Clock>,
+    /// SHA-256 of the shared `AUTH_GATEWAY_API_KEY`.
+    pub(in crate::core) shared_key_digest: [u8; 32],
+}
+
+impl ApiKeys {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, shared_key: &SecretString) -> Self {
+        Self {
+            store,
+            clock,
+            shared_key_digest: digest(shared_key.expose_secret()),
+        }
+    }
+
     /// Authenticates an `X-API-Key`: the shared environment key (client `default`, all
     /// providers, compared in constant time) or a client key looked up by its digest.
     pub async fn authenticate(&self, presented: Option<&str>) -> Result<Client, CoreError> {
         let presented = presented.ok_or(CoreError::InvalidApiKey)?;
         let digest = digest(presented);
-        if bool::from(digest.ct_eq(&self.api_key_digest)) {
+        if bool::from(digest.ct_eq(&self.shared_key_digest)) {
             return Ok(Client::unrestricted(DEFAULT_CLIENT));
         }
         if !presented.starts_with(KEY_PREFIX) {
@@ -136,37 +109,6 @@ impl Gateway {
                 scopes: record.allowed_scopes,
             },
         })
-    }
-}
-
-impl Gateway {
-    /// Checks the client may use `provider` and the `requested` scopes; a refusal is
-    /// audited as `access_denied`.
-    pub(super) async fn check_allowed(
-        &self,
-        client: &Client,
-        provider: &dyn Provider,
-        email: &Email,
-        requested: &ScopeSet,
-    ) -> Result<(), CoreError> {
-        let checked = client
-            .check_provider(provider.name())
-            .and_then(|()| client.check_scopes(requested, provider.default_scopes()));
-        if let Err(error) = &checked {
-            let outcome = match error {
-                CoreError::ForbiddenScope(_) => AuditOutcome::ScopeNotAllowed,
-                _ => AuditOutcome::ForbiddenProvider,
-            };
-            self.audit(
-                &client.name,
-                email.as_str(),
-                provider.name(),
-                AuditAction::AccessDenied,
-                outcome,
-            )
-            .await;
-        }
-        checked
     }
 }
 

@@ -1,11 +1,15 @@
 //! `GET /auth/status/{id}`: a sign-in session's status, with a long-poll that returns
 //! as soon as the callback lands on any replica.
 
-use super::error::CoreError;
-use super::gateway::{Client, Gateway};
+use crate::core::client::Client;
+use crate::core::clock::Clock;
+use crate::core::error::CoreError;
+use crate::core::runtime::events::SessionEvents;
 use crate::domain::SessionState;
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use gateway_proto::SessionStatus;
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -26,10 +30,17 @@ pub struct SessionView {
     pub expires_at: DateTime<Utc>,
 }
 
-impl Gateway {
+/// Reports sessions' statuses. Uses: `SessionStore` (and the `ChangeFeed` through events).
+pub struct SessionStatuses {
+    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) clock: Arc<dyn Clock>,
+    pub(in crate::core) events: Arc<SessionEvents>,
+}
+
+impl SessionStatuses {
     /// `GET /auth/status/{id}`: the session's status; with `wait`, returns as soon as it
     /// leaves `pending` or when `wait` (capped at 60 s) runs out.
-    pub async fn session_status(
+    pub async fn status(
         &self,
         client: &Client,
         session_id: &str,

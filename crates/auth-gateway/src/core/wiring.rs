@@ -1,0 +1,198 @@
+//! Assembly: the shared pieces (store, key ring, clock, providers, token cache, session
+//! events, audit log) and how each service is built from the ones it uses. Only the
+//! facade ([`super::gateway`]) calls this.
+
+use super::admin::clients::ApiKeys;
+use super::admin::health::Health;
+use super::admin::key_rotation::KeyWatch;
+use super::audit::AuditLog;
+use super::clock::Clock;
+use super::crypto::KeyRing;
+use super::flows::credentials::Credentials;
+use super::flows::grants::GrantList;
+use super::flows::maintenance::Maintenance;
+use super::flows::refresh::Refresher;
+use super::flows::revoke::Revoker;
+use super::flows::session_status::SessionStatuses;
+use super::flows::sessions::SessionOpener;
+use super::flows::sign_in::callback::Callback;
+use super::flows::sign_in::connect::Connect;
+use super::flows::sign_in::start::SignInStart;
+use super::flows::tokens::Tokens;
+use super::providers::Providers;
+use super::runtime::events::SessionEvents;
+use super::runtime::flights::Flights;
+use super::runtime::token_cache::TokenCache;
+use crate::domain::IdentityPolicy;
+use crate::store::Store;
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// The pieces the services share, each built once.
+pub struct Pieces {
+    pub store: Arc<dyn Store>,
+    pub keys: Arc<KeyRing>,
+    pub clock: Arc<dyn Clock>,
+    pub providers: Arc<Providers>,
+    pub cache: Arc<TokenCache>,
+    pub events: Arc<SessionEvents>,
+    pub audit: Arc<AuditLog>,
+    /// Names this process as the owner of refresh and job leases.
+    pub instance_id: Arc<str>,
+}
+
+/// Settings the core needs, taken from the configuration once.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    /// Public base URL of this gateway; connect links are built on it.
+    pub public_url: url::Url,
+    pub session_ttl: chrono::Duration,
+    /// Tokens expiring within this window are refreshed before being handed out.
+    pub refresh_buffer: chrono::Duration,
+    pub identity_policy: IdentityPolicy,
+}
+
+/// Every service, built.
+pub struct Services {
+    pub api_keys: ApiKeys,
+    pub sign_in: SignInStart,
+    pub connect: Connect,
+    pub callback: Callback,
+    pub statuses: SessionStatuses,
+    pub tokens: Tokens,
+    pub grants: GrantList,
+    pub revoker: Revoker,
+    pub maintenance: Maintenance,
+    pub key_watch: Arc<KeyWatch>,
+    pub health: Health,
+}
+
+impl Pieces {
+    /// Builds every service. `api_key` is the shared `AUTH_GATEWAY_API_KEY`.
+    pub fn services(&self, settings: &GatewaySettings, api_key: &SecretString) -> Services {
+        let sessions = Arc::new(SessionOpener {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            clock: Arc::clone(&self.clock),
+            audit: Arc::clone(&self.audit),
+            public_url: settings.public_url.clone(),
+            session_ttl: settings.session_ttl,
+        });
+        let credentials = Arc::new(Credentials {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            sessions: Arc::clone(&sessions),
+        });
+        let refresher = Arc::new(self.refresher(&credentials));
+        let key_watch = Arc::new(KeyWatch {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            clock: Arc::clone(&self.clock),
+            last: std::sync::Mutex::default(),
+        });
+        Services {
+            api_keys: ApiKeys::new(Arc::clone(&self.store), Arc::clone(&self.clock), api_key),
+            sign_in: SignInStart {
+                providers: Arc::clone(&self.providers),
+                audit: Arc::clone(&self.audit),
+                sessions,
+            },
+            connect: self.connect(settings),
+            callback: self.callback(settings),
+            statuses: SessionStatuses {
+                store: Arc::clone(&self.store),
+                clock: Arc::clone(&self.clock),
+                events: Arc::clone(&self.events),
+            },
+            tokens: self.tokens(settings, credentials, Arc::clone(&refresher)),
+            grants: GrantList {
+                store: Arc::clone(&self.store),
+            },
+            revoker: self.revoker(),
+            maintenance: self.maintenance(settings, refresher),
+            health: Health {
+                store: Arc::clone(&self.store),
+                key_watch: Arc::clone(&key_watch),
+                cache: Arc::clone(&self.cache),
+            },
+            key_watch,
+        }
+    }
+
+    fn refresher(&self, credentials: &Arc<Credentials>) -> Refresher {
+        Refresher {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            clock: Arc::clone(&self.clock),
+            credentials: Arc::clone(credentials),
+            cache: Arc::clone(&self.cache),
+            audit: Arc::clone(&self.audit),
+            flights: Flights::default(),
+            instance_id: Arc::clone(&self.instance_id),
+            metrics: None,
+        }
+    }
+
+    fn connect(&self, settings: &GatewaySettings) -> Connect {
+        Connect {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            clock: Arc::clone(&self.clock),
+            providers: Arc::clone(&self.providers),
+            session_ttl: settings.session_ttl,
+        }
+    }
+
+    fn callback(&self, settings: &GatewaySettings) -> Callback {
+        Callback {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            clock: Arc::clone(&self.clock),
+            providers: Arc::clone(&self.providers),
+            audit: Arc::clone(&self.audit),
+            events: Arc::clone(&self.events),
+            cache: Arc::clone(&self.cache),
+            identity_policy: settings.identity_policy,
+            session_ttl: settings.session_ttl,
+        }
+    }
+
+    fn tokens(
+        &self,
+        settings: &GatewaySettings,
+        credentials: Arc<Credentials>,
+        refresher: Arc<Refresher>,
+    ) -> Tokens {
+        Tokens {
+            store: Arc::clone(&self.store),
+            clock: Arc::clone(&self.clock),
+            providers: Arc::clone(&self.providers),
+            credentials,
+            refresher,
+            cache: Arc::clone(&self.cache),
+            audit: Arc::clone(&self.audit),
+            refresh_buffer: settings.refresh_buffer,
+        }
+    }
+
+    fn revoker(&self) -> Revoker {
+        Revoker {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            providers: Arc::clone(&self.providers),
+            cache: Arc::clone(&self.cache),
+            audit: Arc::clone(&self.audit),
+        }
+    }
+
+    fn maintenance(&self, settings: &GatewaySettings, refresher: Arc<Refresher>) -> Maintenance {
+        Maintenance {
+            store: Arc::clone(&self.store),
+            clock: Arc::clone(&self.clock),
+            providers: Arc::clone(&self.providers),
+            refresher,
+            instance_id: Arc::clone(&self.instance_id),
+            refresh_buffer: settings.refresh_buffer,
+        }
+    }
+}
