@@ -5,7 +5,7 @@
 
 use super::client::Client;
 use super::clock::Clock;
-use crate::store::{AuditEvent, Store};
+use crate::store::{AuditEvent, AuditStore};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -167,7 +167,7 @@ impl AuditEvent {
 }
 
 /// Writes `event`; a failure is logged (the action it describes already happened).
-pub async fn record(store: &dyn Store, event: Event) {
+pub async fn record(store: &dyn AuditStore, event: Event) {
     if let Err(error) = store.insert_audit_event(&event).await {
         tracing::warn!(%error, event = %event.event, "could not write an audit event");
     }
@@ -203,13 +203,13 @@ impl IssueThrottle {
 /// Writes the flows' events about users' grants, stamped by the clock; "token issued"
 /// throttled per replica. Uses: `AuditStore`.
 pub struct AuditLog {
-    store: Arc<dyn Store>,
+    store: Arc<dyn AuditStore>,
     clock: Arc<dyn Clock>,
     issue_throttle: IssueThrottle,
 }
 
 impl AuditLog {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
             clock,

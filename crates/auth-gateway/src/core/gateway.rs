@@ -59,8 +59,11 @@ impl Gateway {
             keys: Arc::new(keys),
             providers: Arc::new(Providers::new(providers)),
             cache: Arc::new(TokenCache::default()),
-            events: Arc::new(SessionEvents::new(Arc::clone(&store))),
-            audit: Arc::new(AuditLog::new(Arc::clone(&store), Arc::clone(&clock))),
+            events: Arc::new(SessionEvents::new(Arc::<dyn Store>::clone(&store))),
+            audit: Arc::new(AuditLog::new(
+                Arc::<dyn Store>::clone(&store),
+                Arc::clone(&clock),
+            )),
             instance_id: uuid::Uuid::new_v4().to_string().into(),
             store,
             clock,

@@ -1,6 +1,10 @@
 //! Assembly: the shared pieces (store, key ring, clock, providers, token cache, session
 //! events, audit log) and how each service is built from the ones it uses. Only the
 //! facade ([`super::gateway`]) calls this.
+//!
+//! Each service holds the store as the narrow role(s) it uses (`SessionStore`,
+//! `CredentialStore`, `LeaseStore`, …): the field types say what a flow may touch.
+//! `Health` holds the whole store, since it reports on all of it.
 
 use super::admin::clients::ApiKeys;
 use super::admin::health::Health;
@@ -68,10 +72,15 @@ pub struct Services {
 }
 
 impl Pieces {
+    /// The store, for a service to hold as the role(s) it uses (the field's type).
+    fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.store)
+    }
+
     /// Builds every service. `api_key` is the shared `AUTH_GATEWAY_API_KEY`.
     pub fn services(&self, settings: &GatewaySettings, api_key: &SecretString) -> Services {
         let sessions = Arc::new(SessionOpener {
-            store: Arc::clone(&self.store),
+            store: self.store(),
             keys: Arc::clone(&self.keys),
             clock: Arc::clone(&self.clock),
             audit: Arc::clone(&self.audit),
@@ -79,19 +88,19 @@ impl Pieces {
             session_ttl: settings.session_ttl,
         });
         let credentials = Arc::new(Credentials {
-            store: Arc::clone(&self.store),
+            store: self.store(),
             keys: Arc::clone(&self.keys),
             sessions: Arc::clone(&sessions),
         });
         let refresher = Arc::new(self.refresher(&credentials));
         let key_watch = Arc::new(KeyWatch {
-            store: Arc::clone(&self.store),
+            store: self.store(),
             keys: Arc::clone(&self.keys),
             clock: Arc::clone(&self.clock),
             last: std::sync::Mutex::default(),
         });
         Services {
-            api_keys: ApiKeys::new(Arc::clone(&self.store), Arc::clone(&self.clock), api_key),
+            api_keys: ApiKeys::new(self.store(), Arc::clone(&self.clock), api_key),
             sign_in: SignInStart {
                 providers: Arc::clone(&self.providers),
                 audit: Arc::clone(&self.audit),
@@ -100,18 +109,18 @@ impl Pieces {
             connect: self.connect(settings),
             callback: self.callback(settings),
             statuses: SessionStatuses {
-                store: Arc::clone(&self.store),
+                store: self.store(),
                 clock: Arc::clone(&self.clock),
                 events: Arc::clone(&self.events),
             },
             tokens: self.tokens(settings, credentials, Arc::clone(&refresher)),
             grants: GrantList {
-                store: Arc::clone(&self.store),
+                store: self.store(),
             },
             revoker: self.revoker(),
             maintenance: self.maintenance(settings, refresher),
             health: Health {
-                store: Arc::clone(&self.store),
+                store: self.store(),
                 key_watch: Arc::clone(&key_watch),
                 cache: Arc::clone(&self.cache),
             },
@@ -121,7 +130,8 @@ impl Pieces {
 
     fn refresher(&self, credentials: &Arc<Credentials>) -> Refresher {
         Refresher {
-            store: Arc::clone(&self.store),
+            store: self.store(),
+            leases: self.store(),
             keys: Arc::clone(&self.keys),
             clock: Arc::clone(&self.clock),
             credentials: Arc::clone(credentials),
@@ -135,7 +145,8 @@ impl Pieces {
 
     fn connect(&self, settings: &GatewaySettings) -> Connect {
         Connect {
-            store: Arc::clone(&self.store),
+            store: self.store(),
+            credentials: self.store(),
             keys: Arc::clone(&self.keys),
             clock: Arc::clone(&self.clock),
             providers: Arc::clone(&self.providers),
@@ -145,7 +156,8 @@ impl Pieces {
 
     fn callback(&self, settings: &GatewaySettings) -> Callback {
         Callback {
-            store: Arc::clone(&self.store),
+            store: self.store(),
+            credentials: self.store(),
             keys: Arc::clone(&self.keys),
             clock: Arc::clone(&self.clock),
             providers: Arc::clone(&self.providers),
@@ -164,7 +176,7 @@ impl Pieces {
         refresher: Arc<Refresher>,
     ) -> Tokens {
         Tokens {
-            store: Arc::clone(&self.store),
+            store: self.store(),
             clock: Arc::clone(&self.clock),
             providers: Arc::clone(&self.providers),
             credentials,
@@ -177,7 +189,7 @@ impl Pieces {
 
     fn revoker(&self) -> Revoker {
         Revoker {
-            store: Arc::clone(&self.store),
+            store: self.store(),
             keys: Arc::clone(&self.keys),
             providers: Arc::clone(&self.providers),
             cache: Arc::clone(&self.cache),
@@ -187,7 +199,9 @@ impl Pieces {
 
     fn maintenance(&self, settings: &GatewaySettings, refresher: Arc<Refresher>) -> Maintenance {
         Maintenance {
-            store: Arc::clone(&self.store),
+            store: self.store(),
+            leases: self.store(),
+            sessions: self.store(),
             clock: Arc::clone(&self.clock),
             providers: Arc::clone(&self.providers),
             refresher,

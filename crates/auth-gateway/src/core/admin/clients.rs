@@ -7,7 +7,7 @@ use crate::core::client::{Access, Client, DEFAULT_CLIENT};
 use crate::core::clock::Clock;
 use crate::core::error::CoreError;
 use crate::core::random;
-use crate::store::{ClientRecord, NewClient, Store, StoreError};
+use crate::store::{ClientRecord, ClientStore, NewClient, Store, StoreError};
 use crate::upstream::{KNOWN_PROVIDERS, known_provider};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -69,14 +69,18 @@ fn admits(record: &ClientRecord, digest: &[u8; 32], now: DateTime<Utc>) -> bool 
 
 /// Tells who is calling from the API key presented. Uses: `ClientStore`.
 pub struct ApiKeys {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn ClientStore>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     /// SHA-256 of the shared `AUTH_GATEWAY_API_KEY`.
     pub(in crate::core) shared_key_digest: [u8; 32],
 }
 
 impl ApiKeys {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, shared_key: &SecretString) -> Self {
+    pub fn new(
+        store: Arc<dyn ClientStore>,
+        clock: Arc<dyn Clock>,
+        shared_key: &SecretString,
+    ) -> Self {
         Self {
             store,
             clock,

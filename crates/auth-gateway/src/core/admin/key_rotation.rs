@@ -7,7 +7,7 @@ use crate::core::clock::Clock;
 use crate::core::crypto::{Binding, KeyRing, Sealed};
 use crate::core::error::CoreError;
 use crate::domain::KeyIdCount;
-use crate::store::{CredentialRecord, SessionVerifier, Store, StoreError};
+use crate::store::{CredentialRecord, KeyStore, SessionVerifier, Store, StoreError};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -45,7 +45,7 @@ impl KeyUsage {
 }
 
 /// Counts ciphertexts per key id and names the ids `keys` cannot open.
-pub async fn key_usage(store: &dyn Store, keys: &KeyRing) -> Result<KeyUsage, StoreError> {
+pub async fn key_usage(store: &dyn KeyStore, keys: &KeyRing) -> Result<KeyUsage, StoreError> {
     let counts = store.key_id_counts().await?;
     let unknown = counts
         .iter()
@@ -65,7 +65,7 @@ const KEY_CHECK_MAX_AGE: chrono::Duration = chrono::Duration::seconds(30);
 /// Counts the key ids in use for the startup report and readiness, remembering the
 /// last count. Uses: `KeyStore`.
 pub struct KeyWatch {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn KeyStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     /// The last count and when it was made.

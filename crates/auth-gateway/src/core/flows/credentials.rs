@@ -6,7 +6,7 @@ use crate::core::client::Client;
 use crate::core::crypto::{Binding, KeyRing};
 use crate::core::error::{CoreError, SignInReason};
 use crate::domain::{CredentialStatus, Email, ScopeSet};
-use crate::store::{CredentialRecord, Store};
+use crate::store::{CredentialRecord, CredentialStore};
 use crate::upstream::Provider;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -25,7 +25,7 @@ pub struct IssuedToken {
 /// Judges and opens stored credentials. Uses: `CredentialStore` (and `SessionStore` through
 /// the opener).
 pub struct Credentials {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn CredentialStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) sessions: Arc<SessionOpener>,
 }

@@ -4,7 +4,7 @@ use super::checks::parse_email;
 use crate::core::client::Client;
 use crate::core::error::CoreError;
 use crate::domain::{CredentialStatus, Email};
-use crate::store::Store;
+use crate::store::CredentialStore;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -19,7 +19,7 @@ pub struct GrantSummary {
 
 /// Lists grants. Uses: `CredentialStore`.
 pub struct GrantList {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn CredentialStore>,
 }
 
 impl GrantList {

@@ -10,7 +10,7 @@ use crate::core::clock::Clock;
 use crate::core::error::CoreError;
 use crate::core::providers::Providers;
 use crate::domain::{Email, ScopeSet};
-use crate::store::Store;
+use crate::store::{CredentialStore, LeaseStore, SessionStore};
 use std::sync::Arc;
 // Re-exported: the integration tests name it here.
 pub use crate::domain::MaintenanceSettings;
@@ -32,7 +32,9 @@ pub struct TickReport {
 /// The background jobs: refreshing due grants, sweeping old sessions. Uses:
 /// `LeaseStore`, `CredentialStore`, `SessionStore`.
 pub struct Maintenance {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn CredentialStore>,
+    pub(in crate::core) leases: Arc<dyn LeaseStore>,
+    pub(in crate::core) sessions: Arc<dyn SessionStore>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) providers: Arc<Providers>,
     pub(in crate::core) refresher: Arc<Refresher>,
@@ -54,7 +56,7 @@ impl Maintenance {
         // Held a little past the next tick so a healthy leader keeps the job.
         let held_until = now + interval * 2;
         if !self
-            .store
+            .leases
             .try_acquire_job_lease(JOB_NAME, &self.instance_id, held_until, now)
             .await?
         {
@@ -118,6 +120,6 @@ impl Maintenance {
     /// Deletes sessions that expired more than an hour ago; returns how many.
     pub async fn sweep_sessions(&self) -> Result<u64, CoreError> {
         let before = self.clock.now() - chrono::Duration::hours(1);
-        Ok(self.store.delete_sessions_expired_before(before).await?)
+        Ok(self.sessions.delete_sessions_expired_before(before).await?)
     }
 }

@@ -13,7 +13,7 @@ use crate::core::runtime::lock_wait::LockWait;
 use crate::core::runtime::retry;
 use crate::core::runtime::token_cache::TokenCache;
 use crate::domain::{Email, MetricsSink, ScopeSet};
-use crate::store::{CredentialRecord, RefreshedTokens, Store};
+use crate::store::{CredentialRecord, CredentialStore, LeaseStore, RefreshedTokens};
 use crate::upstream::{Provider, TokenGrant, UpstreamError};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -61,7 +61,8 @@ pub struct RefreshRequest<'a> {
 
 /// The refresh engine. Uses: `CredentialStore`, `LeaseStore` (and `AuditStore` through the log).
 pub struct Refresher {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn CredentialStore>,
+    pub(in crate::core) leases: Arc<dyn LeaseStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) credentials: Arc<Credentials>,
@@ -81,6 +82,7 @@ impl Refresher {
     pub fn reporting_to(&self, metrics: Arc<dyn MetricsSink>) -> Self {
         Self {
             store: Arc::clone(&self.store),
+            leases: Arc::clone(&self.leases),
             keys: Arc::clone(&self.keys),
             clock: Arc::clone(&self.clock),
             credentials: Arc::clone(&self.credentials),
@@ -125,7 +127,7 @@ impl Refresher {
                 return self.credentials.issue(&credential);
             }
             let leased = self
-                .store
+                .leases
                 .acquire_refresh_lease(
                     email.as_str(),
                     provider_name,
@@ -140,7 +142,7 @@ impl Refresher {
                     .await;
                 // Successful writes released it already; this covers every other exit.
                 if let Err(error) = self
-                    .store
+                    .leases
                     .release_refresh_lease(email.as_str(), provider_name, &self.instance_id)
                     .await
                 {

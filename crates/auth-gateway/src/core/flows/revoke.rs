@@ -9,7 +9,7 @@ use crate::core::error::CoreError;
 use crate::core::providers::Providers;
 use crate::core::runtime::token_cache::TokenCache;
 use crate::domain::ScopeSet;
-use crate::store::Store;
+use crate::store::CredentialStore;
 use std::sync::Arc;
 
 /// What `DELETE /auth/revoke` did.
@@ -21,7 +21,7 @@ pub struct RevokeOutcome {
 
 /// Revokes grants. Uses: `CredentialStore` (and `AuditStore` through the log).
 pub struct Revoker {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn CredentialStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) providers: Arc<Providers>,
     pub(in crate::core) cache: Arc<TokenCache>,

@@ -6,7 +6,7 @@ use crate::core::clock::Clock;
 use crate::core::error::CoreError;
 use crate::core::runtime::events::SessionEvents;
 use crate::domain::SessionState;
-use crate::store::Store;
+use crate::store::SessionStore;
 use chrono::{DateTime, Utc};
 use gateway_proto::SessionStatus;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ pub struct SessionView {
 
 /// Reports sessions' statuses. Uses: `SessionStore` (and the `ChangeFeed` through events).
 pub struct SessionStatuses {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn SessionStore>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) events: Arc<SessionEvents>,
 }

@@ -9,7 +9,7 @@ use crate::core::crypto::{Binding, KeyRing};
 use crate::core::error::{CoreError, SignInLink};
 use crate::core::random;
 use crate::domain::{Email, ScopeSet};
-use crate::store::{NewSession, Store};
+use crate::store::{NewSession, SessionStore};
 use crate::upstream::Provider;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 /// Opens sign-in sessions. Uses: `SessionStore` (and `AuditStore` through the log).
 pub struct SessionOpener {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn SessionStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) audit: Arc<AuditLog>,

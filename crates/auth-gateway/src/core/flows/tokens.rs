@@ -11,7 +11,7 @@ use crate::core::error::CoreError;
 use crate::core::providers::Providers;
 use crate::core::runtime::token_cache::{CachedToken, TokenCache};
 use crate::domain::{Email, ScopeSet};
-use crate::store::Store;
+use crate::store::CredentialStore;
 use crate::upstream::Provider;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ const USE_RECORD_INTERVAL: chrono::Duration = chrono::Duration::hours(1);
 /// Hands out tokens. Uses: `CredentialStore` (and, through the pieces it holds,
 /// `SessionStore`, `LeaseStore`, `AuditStore`).
 pub struct Tokens {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn CredentialStore>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) providers: Arc<Providers>,
     pub(in crate::core) credentials: Arc<Credentials>,

@@ -3,7 +3,7 @@
 //! the store relays the announcement to the other replicas. Waiters still re-read the
 //! database every few seconds, which covers a lost relay.
 
-use crate::store::Store;
+use crate::store::ChangeFeed;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -12,11 +12,11 @@ use uuid::Uuid;
 /// the other replicas. Uses: `ChangeFeed`.
 pub struct SessionEvents {
     sender: broadcast::Sender<Uuid>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn ChangeFeed>,
 }
 
 impl SessionEvents {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn ChangeFeed>) -> Self {
         Self {
             sender: broadcast::channel(256).0,
             store,

@@ -11,7 +11,7 @@ use crate::core::random;
 use crate::core::runtime::events::SessionEvents;
 use crate::core::runtime::token_cache::TokenCache;
 use crate::domain::{Email, IdentityPolicy, ScopeSet, SessionState};
-use crate::store::{SessionRecord, SignInGrant, Store};
+use crate::store::{CredentialStore, SessionRecord, SessionStore, SignInGrant};
 use crate::upstream::{Provider, TokenGrant};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -25,7 +25,8 @@ const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;
 /// Finishes sign-ins. Uses: `SessionStore`, `CredentialStore`, `ChangeFeed` (through events),
 /// `AuditStore`.
 pub struct Callback {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn SessionStore>,
+    pub(in crate::core) credentials: Arc<dyn CredentialStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) providers: Arc<Providers>,
@@ -61,7 +62,9 @@ impl Callback {
             .ok_or(FlowError::UnknownState)?;
         let now = self.clock.now();
         if session.state != SessionState::Pending || session.expires_at <= now {
-            return Err(finished_flow(self.store.as_ref(), self.session_ttl, &session).await?);
+            return Err(
+                finished_flow(self.credentials.as_ref(), self.session_ttl, &session).await?,
+            );
         }
         let bound = cookie(&binding_cookie_name(session.id)).is_some_and(|value| {
             session.browser_hash.as_ref().is_some_and(|expected| {
@@ -136,7 +139,10 @@ impl Callback {
         let mismatch = (self.identity_policy == IdentityPolicy::SameEmail
             && account.as_str() != expected)
             || !identity.email_verified;
-        let stored = self.store.credential(expected, &session.provider).await?;
+        let stored = self
+            .credentials
+            .credential(expected, &session.provider)
+            .await?;
         let other_subject = stored
             .as_ref()
             .and_then(|credential| credential.account_subject.as_deref())
@@ -197,7 +203,11 @@ impl Callback {
         provider_name: &str,
         grant: &TokenGrant,
     ) {
-        match self.store.credential(account.as_str(), provider_name).await {
+        match self
+            .credentials
+            .credential(account.as_str(), provider_name)
+            .await
+        {
             Ok(None) => {
                 if let Err(error) = provider.revoke(&grant.access_token).await {
                     tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");

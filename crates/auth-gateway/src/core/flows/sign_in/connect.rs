@@ -9,7 +9,7 @@ use crate::core::flows::checks::parse_email;
 use crate::core::providers::Providers;
 use crate::core::random;
 use crate::domain::{CredentialStatus, ScopeSet};
-use crate::store::Store;
+use crate::store::{CredentialStore, SessionStore};
 use crate::upstream::AuthorizeRequest;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 /// Opens connect links. Uses: `SessionStore`, `CredentialStore`.
 pub struct Connect {
-    pub(in crate::core) store: Arc<dyn Store>,
+    pub(in crate::core) store: Arc<dyn SessionStore>,
+    pub(in crate::core) credentials: Arc<dyn CredentialStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) providers: Arc<Providers>,
@@ -52,7 +53,7 @@ impl Connect {
         // Google gives a refresh token only on the consent screen, and limits how many
         // live ones a user has: force the screen only when we hold none.
         let force_consent = self
-            .store
+            .credentials
             .credential(&session.user_email, &session.provider)
             .await?
             .is_none_or(|credential| {
@@ -96,6 +97,6 @@ impl Connect {
         if !bool::from(expected.expose_secret().as_bytes().ct_eq(secret.as_bytes())) {
             return Ok(FlowError::UnknownFlow);
         }
-        finished_flow(self.store.as_ref(), self.session_ttl, &session).await
+        finished_flow(self.credentials.as_ref(), self.session_ttl, &session).await
     }
 }

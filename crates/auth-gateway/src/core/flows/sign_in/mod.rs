@@ -10,7 +10,7 @@ pub mod start;
 use crate::core::crypto::{Binding, KeyRing};
 use crate::core::error::{CoreError, FlowError, UsedFlow};
 use crate::domain::{CredentialStatus, SessionState};
-use crate::store::{SessionRecord, Store};
+use crate::store::{CredentialStore, SessionRecord};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -67,7 +67,7 @@ pub fn binding_cookie_name(session_id: Uuid) -> String {
 /// Why a session can no longer be signed in through: used (and with what result) or
 /// expired.
 pub async fn finished_flow(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     session_ttl: chrono::Duration,
     session: &SessionRecord,
 ) -> Result<FlowError, FlowError> {
