@@ -1,6 +1,7 @@
 //! Cross-cutting request handling: the request id, the access-log span, per-route
-//! metrics and the request timeout. The access log names the route and path only:
-//! queries (callback codes and state) and bodies are never logged.
+//! metrics and the request timeout. The access log names the route template only: raw
+//! paths carry the connect link's token, queries carry callback codes and state, and
+//! neither they nor bodies are ever logged (docs/threat-model.md H1).
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -67,7 +68,6 @@ pub fn request_span(request: &Request) -> Span {
         request_id = %request_id,
         method = %request.method(),
         route = %route,
-        path = %request.uri().path(),
         client = tracing::field::Empty,
         user = tracing::field::Empty,
         provider = tracing::field::Empty,

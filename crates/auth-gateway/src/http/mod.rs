@@ -131,7 +131,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             middleware::track,
         ))
         .layer(
-            // The access log names the route and path only: callback queries carry codes and state.
+            // The access log names the route template only: paths carry link tokens, queries codes.
             TraceLayer::new_for_http()
                 .make_span_with(middleware::request_span)
                 .on_response(middleware::log_response)

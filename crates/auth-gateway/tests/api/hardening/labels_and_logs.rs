@@ -3,6 +3,7 @@
 
 use crate::support::app::TestApp;
 use crate::support::db::Backend;
+use crate::support::logs;
 use crate::support::metrics::sample;
 
 #[tokio::test]
@@ -34,4 +35,22 @@ async fn a_made_up_http_method_is_counted_as_other_and_never_becomes_a_label() {
         &[("method", "other"), ("route", "/health")],
     );
     assert_eq!(others, 2, "{metrics}");
+}
+
+#[tokio::test]
+async fn the_connect_link_token_is_never_logged() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let email = "link-logs@example.com";
+    let link = app.init(email).await;
+    let auth_url = link["auth_url"].as_str().unwrap();
+    let token = auth_url.rsplit('/').next().unwrap().to_owned();
+    assert!(token.len() >= 32, "{auth_url}");
+    let (status, page) = app.follow(auth_url).await;
+    assert_eq!(status, 200, "{page}");
+    let logged = logs::captured();
+    assert!(
+        logged.contains("/connect/{token}"),
+        "the access log names the route template"
+    );
+    assert!(!logged.contains(&token), "the connect token was logged");
 }
