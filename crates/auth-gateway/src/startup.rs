@@ -76,7 +76,7 @@ impl Application {
         let lifecycle = Lifecycle::default();
         let state = AppState {
             gateway: Arc::clone(&gateway),
-            secure_cookies: config.public_url.scheme() == "https",
+            https: config.public_url.scheme() == "https",
             metrics: metrics.clone(),
             limits: Arc::clone(&limits),
             lifecycle: lifecycle.clone(),

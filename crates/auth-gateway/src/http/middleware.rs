@@ -120,6 +120,26 @@ fn truncate(text: &str) -> &str {
     }
 }
 
+/// HSTS lifetime: a year, the common preload minimum.
+const HSTS: &str = "max-age=31536000";
+
+/// Behind an https public URL, tells browsers to come back only over https, so a later
+/// sign-in link cannot be downgraded to plain http on the way.
+pub async fn strict_transport_security(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if state.https {
+        response.headers_mut().insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
+    response
+}
+
 /// Counts and times every request by route template and status, and answers 503 when
 /// a request runs past the configured timeout.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -33,8 +33,9 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub gateway: Arc<Gateway>,
-    /// Mark the browser-binding cookie `Secure` (the public URL is https).
-    pub secure_cookies: bool,
+    /// The public URL is https: the browser-binding cookie is `__Host-` prefixed and
+    /// `Secure`, and responses carry HSTS.
+    pub https: bool,
     pub metrics: Metrics,
     pub limits: Arc<RateLimiters>,
     pub lifecycle: Lifecycle,
@@ -125,6 +126,10 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::strict_transport_security,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
