@@ -1,5 +1,6 @@
 //! Building and running the app: resolve secrets, connect the store, build the
-//! providers and the core, bind, serve, shut down gracefully.
+//! providers and the core, bind, serve, shut down gracefully. Background tasks run
+//! supervised: one that panics is logged and restarted (`supervise`).
 
 use crate::config::{Config, Environment};
 use crate::core::clock::Clock;
@@ -19,6 +20,9 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+mod supervise;
+use supervise::supervise;
 
 /// How often expired sign-in sessions are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_mins(5);
@@ -136,14 +140,27 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&self.gateway)));
-        let relay = tokio::spawn(Arc::clone(&self.gateway).relay_session_events());
-        let cache_feed = tokio::spawn(Arc::clone(&self.gateway).follow_credential_changes());
-        let refresher = tokio::spawn(refresh_in_background(
-            Arc::clone(&self.gateway),
-            self.background_refresh,
-        ));
-        let upkeep = tokio::spawn(upkeep(self.metrics.clone(), Arc::clone(&self.limits)));
+        let gateway = &self.gateway;
+        let sweeper = supervise("session sweeper", {
+            let gateway = Arc::clone(gateway);
+            move || sweep_sessions(Arc::clone(&gateway))
+        });
+        let relay = supervise("session event relay", {
+            let gateway = Arc::clone(gateway);
+            move || Arc::clone(&gateway).relay_session_events()
+        });
+        let cache_feed = supervise("credential change feed", {
+            let gateway = Arc::clone(gateway);
+            move || Arc::clone(&gateway).follow_credential_changes()
+        });
+        let refresher = supervise("background refresh", {
+            let (gateway, settings) = (Arc::clone(gateway), self.background_refresh);
+            move || refresh_in_background(Arc::clone(&gateway), settings)
+        });
+        let upkeep = supervise("metrics upkeep", {
+            let (metrics, limits) = (self.metrics.clone(), Arc::clone(&self.limits));
+            move || upkeep(metrics.clone(), Arc::clone(&limits))
+        });
         let (stopped, stop) = tokio::sync::watch::channel(false);
         let lifecycle = self.lifecycle.clone();
         let signal = async move {

@@ -4,3 +4,4 @@
 
 mod cookies;
 mod labels_and_logs;
+mod provider_input;
