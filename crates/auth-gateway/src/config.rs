@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 mod operations;
+mod production;
 pub use operations::{RateLimits, ServerSettings};
 
 /// Google's production endpoints.
@@ -236,7 +237,7 @@ impl Config {
                 "must be between 0 and 3600",
             ));
         }
-        Ok(Self {
+        let config = Self {
             environment,
             host,
             port,
@@ -252,7 +253,11 @@ impl Config {
             server: operations::server(&vars, !production)?,
             rate_limits: operations::rate_limits(&vars)?,
             background_refresh: operations::background_refresh(&vars)?,
-        })
+        };
+        if production {
+            production::refuse_weak(&vars, &config)?;
+        }
+        Ok(config)
     }
 }
 

@@ -4,4 +4,5 @@
 
 mod cookies;
 mod labels_and_logs;
+mod production_config;
 mod provider_input;
