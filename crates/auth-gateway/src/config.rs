@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 mod operations;
 mod production;
-pub use operations::{RateLimits, ServerSettings};
+pub use operations::{IpNetwork, RateLimits, ServerSettings};
 
 /// Google's production endpoints.
 const GOOGLE_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";

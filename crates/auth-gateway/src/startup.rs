@@ -26,7 +26,8 @@ use supervise::supervise;
 
 /// How often expired sign-in sessions are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_mins(5);
-/// How often metric histograms are drained and idle rate-limit buckets forgotten.
+/// How often metric histograms are drained, idle rate-limit buckets forgotten and the
+/// store's gauges (credentials by status, pool) read.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(10);
 
 /// A built gateway, bound to its port, ready to serve.
@@ -76,7 +77,7 @@ impl Application {
             )?),
             None => None,
         };
-        let limits = Arc::new(RateLimiters::new(config.rate_limits));
+        let limits = Arc::new(RateLimiters::new(&config.rate_limits));
         let lifecycle = Lifecycle::default();
         let state = AppState {
             gateway: Arc::clone(&gateway),
@@ -159,7 +160,8 @@ impl Application {
         });
         let upkeep = supervise("metrics upkeep", {
             let (metrics, limits) = (self.metrics.clone(), Arc::clone(&self.limits));
-            move || upkeep(metrics.clone(), Arc::clone(&limits))
+            let gateway = Arc::clone(gateway);
+            move || upkeep(metrics.clone(), Arc::clone(&limits), Arc::clone(&gateway))
         });
         let (stopped, stop) = tokio::sync::watch::channel(false);
         let lifecycle = self.lifecycle.clone();
@@ -194,12 +196,16 @@ impl Application {
     }
 }
 
-async fn upkeep(metrics: Metrics, limits: Arc<RateLimiters>) {
+/// Drains histograms, forgets idle rate-limit state and reads the store's gauges, so a
+/// `/metrics` scrape never queries the database.
+async fn upkeep(metrics: Metrics, limits: Arc<RateLimiters>, gateway: Arc<Gateway>) {
     let mut interval = tokio::time::interval(UPKEEP_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
         metrics.run_upkeep();
         limits.forget_idle();
+        gateway.update_store_gauges(&metrics).await;
     }
 }
 

@@ -6,3 +6,4 @@ mod cookies;
 mod labels_and_logs;
 mod production_config;
 mod provider_input;
+mod rate_limits;
