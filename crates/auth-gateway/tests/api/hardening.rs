@@ -7,3 +7,4 @@ mod labels_and_logs;
 mod production_config;
 mod provider_input;
 mod rate_limits;
+mod sealed_values;
