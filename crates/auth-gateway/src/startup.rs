@@ -104,6 +104,8 @@ impl Application {
                 header_read_timeout: config.server.header_read_timeout,
                 shutdown_grace: config.server.shutdown_grace,
                 max_connections: config.server.max_connections,
+                max_connections_per_ip: config.server.max_connections_per_ip,
+                trusted_proxies: config.rate_limits.trusted_proxies.clone(),
             },
             background_refresh: config.background_refresh,
         })

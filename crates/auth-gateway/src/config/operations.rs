@@ -19,6 +19,9 @@ pub struct ServerSettings {
     pub shutdown_grace: Duration,
     /// `MAX_CONNECTIONS`: open connections beyond this wait to be accepted.
     pub max_connections: usize,
+    /// `MAX_CONNECTIONS_PER_IP`: open connections from one address (not a trusted
+    /// proxy) beyond this are closed; default half of `MAX_CONNECTIONS`.
+    pub max_connections_per_ip: usize,
     /// `API_DOCS`: serve the `/docs` page (default: in development only).
     pub api_docs: bool,
 }
@@ -117,12 +120,21 @@ pub(super) fn server(vars: &Vars<'_>, development: bool) -> Result<ServerSetting
     if max_connections == 0 {
         return Err(invalid("MAX_CONNECTIONS", "must be at least 1"));
     }
+    let max_connections_per_ip: usize =
+        vars.number("MAX_CONNECTIONS_PER_IP", (max_connections / 2).max(1))?;
+    if !(1..=max_connections).contains(&max_connections_per_ip) {
+        return Err(invalid(
+            "MAX_CONNECTIONS_PER_IP",
+            format!("must be between 1 and MAX_CONNECTIONS ({max_connections})"),
+        ));
+    }
     Ok(ServerSettings {
         metrics_port,
         header_read_timeout,
         request_timeout,
         shutdown_grace,
         max_connections,
+        max_connections_per_ip,
         api_docs: flag(vars, "API_DOCS", development)?,
     })
 }
@@ -281,6 +293,7 @@ mod tests {
             ("REQUEST_TIMEOUT_SECONDS", "10"),
             ("HEADER_READ_TIMEOUT_SECONDS", "0"),
             ("MAX_CONNECTIONS", "0"),
+            ("MAX_CONNECTIONS_PER_IP", "0"),
             ("RATE_LIMIT_PER_MINUTE", "-1"),
             ("RATE_LIMIT_TRUST_FORWARDED_FOR", "maybe"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
