@@ -84,6 +84,7 @@ impl Application {
             https: config.public_url.scheme() == "https",
             metrics: metrics.clone(),
             limits: Arc::clone(&limits),
+            long_polls: http::long_polls::LongPolls::new(config.server.max_long_polls_per_client),
             lifecycle: lifecycle.clone(),
             request_timeout: config.server.request_timeout,
             api_docs: config.server.api_docs,

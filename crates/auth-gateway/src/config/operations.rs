@@ -22,6 +22,9 @@ pub struct ServerSettings {
     /// `MAX_CONNECTIONS_PER_IP`: open connections from one address (not a trusted
     /// proxy) beyond this are closed; default half of `MAX_CONNECTIONS`.
     pub max_connections_per_ip: usize,
+    /// `MAX_LONG_POLLS_PER_CLIENT`: `/auth/status?wait=` requests one client may have
+    /// waiting at once; more get 429.
+    pub max_long_polls_per_client: usize,
     /// `API_DOCS`: serve the `/docs` page (default: in development only).
     pub api_docs: bool,
 }
@@ -128,6 +131,10 @@ pub(super) fn server(vars: &Vars<'_>, development: bool) -> Result<ServerSetting
             format!("must be between 1 and MAX_CONNECTIONS ({max_connections})"),
         ));
     }
+    let max_long_polls_per_client: usize = vars.number("MAX_LONG_POLLS_PER_CLIENT", 64)?;
+    if max_long_polls_per_client == 0 {
+        return Err(invalid("MAX_LONG_POLLS_PER_CLIENT", "must be at least 1"));
+    }
     Ok(ServerSettings {
         metrics_port,
         header_read_timeout,
@@ -135,6 +142,7 @@ pub(super) fn server(vars: &Vars<'_>, development: bool) -> Result<ServerSetting
         shutdown_grace,
         max_connections,
         max_connections_per_ip,
+        max_long_polls_per_client,
         api_docs: flag(vars, "API_DOCS", development)?,
     })
 }
@@ -294,6 +302,7 @@ mod tests {
             ("HEADER_READ_TIMEOUT_SECONDS", "0"),
             ("MAX_CONNECTIONS", "0"),
             ("MAX_CONNECTIONS_PER_IP", "0"),
+            ("MAX_LONG_POLLS_PER_CLIENT", "0"),
             ("RATE_LIMIT_PER_MINUTE", "-1"),
             ("RATE_LIMIT_TRUST_FORWARDED_FOR", "maybe"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),

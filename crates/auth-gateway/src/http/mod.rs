@@ -5,6 +5,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod long_polls;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub https: bool,
     pub metrics: Metrics,
     pub limits: Arc<RateLimiters>,
+    /// Concurrent `?wait=` status requests per client.
+    pub long_polls: Arc<long_polls::LongPolls>,
     pub lifecycle: Lifecycle,
     /// Requests running longer are answered 503.
     pub request_timeout: Duration,

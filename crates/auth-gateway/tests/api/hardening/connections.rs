@@ -44,3 +44,30 @@ async fn an_address_over_its_connection_cap_is_closed_while_others_get_in() {
     assert!(other.starts_with("HTTP/1.1 200"), "{other}");
     drop(idle);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_long_poll_cap_gets_429_while_its_waiting_poll_completes() {
+    let app = TestApp::spawn_with(Backend::Sqlite, &[("MAX_LONG_POLLS_PER_CLIENT", "1")]).await;
+    let link = app.init("waiting@example.com").await;
+    let session_id = link["session_id"].as_str().unwrap();
+    // Two waits of 30 s from one client with room for one: the later is refused at once.
+    let mut first = app.long_poll(&app.address, session_id);
+    let mut second = app.long_poll(&app.address, session_id);
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        tokio::select! {
+            done = &mut first => (done, second),
+            done = &mut second => (done, first),
+        }
+    })
+    .await
+    .expect("neither wait was refused");
+    let (done, waiting) = refused;
+    let (refusal, _) = done.unwrap();
+    assert_eq!(refusal["detail"]["error"], "rate_limited", "{refusal}");
+    // A plain look (no wait) is always answered.
+    assert_eq!(app.status(session_id, "").await.status(), 200);
+    let (status, page) = app.follow(link["auth_url"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{page}");
+    let (answer, _) = waiting.await.unwrap();
+    assert_eq!(answer["status"], "completed", "{answer}");
+}
