@@ -10,7 +10,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 mod operations;
-pub use operations::{RateLimits, ServerSettings};
+mod production;
+pub use operations::{IpNetwork, RateLimits, ServerSettings};
 
 /// Google's production endpoints.
 const GOOGLE_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
@@ -60,8 +61,8 @@ pub struct Secrets {
     pub api_key: Option<SecretString>,
 }
 
-/// The whole configuration.
-#[derive(Debug)]
+/// The whole configuration. Its `Debug` hides the database password (secrets are
+/// `SecretString`s, which hide themselves).
 pub struct Config {
     pub environment: Environment,
     pub host: IpAddr,
@@ -80,6 +81,43 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// The background refresh job; an interval of zero turns it off.
     pub background_refresh: MaintenanceSettings,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("environment", &self.environment)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redacted_database_url(&self.database_url))
+            .field("public_url", &self.public_url.as_str())
+            .field("secrets", &self.secrets)
+            .field("google", &self.google)
+            .field("identity_policy", &self.identity_policy)
+            .field("session_ttl", &self.session_ttl)
+            .field("refresh_buffer", &self.refresh_buffer)
+            .field("log", &self.log)
+            .field("server", &self.server)
+            .field("rate_limits", &self.rate_limits)
+            .field("background_refresh", &self.background_refresh)
+            .finish()
+    }
+}
+
+/// The database URL with any password replaced by `***` (an unparsable one entirely).
+fn redacted_database_url(url: &DatabaseUrl) -> String {
+    let (DatabaseUrl::Postgres(text) | DatabaseUrl::Sqlite(text)) = url;
+    match url::Url::parse(text) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                // Only fails for URLs that cannot have a password, which this one has.
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "***".to_owned(),
+    }
 }
 
 /// Reads variables from a lookup function (the process environment in the binary).
@@ -199,7 +237,7 @@ impl Config {
                 "must be between 0 and 3600",
             ));
         }
-        Ok(Self {
+        let config = Self {
             environment,
             host,
             port,
@@ -215,7 +253,11 @@ impl Config {
             server: operations::server(&vars, !production)?,
             rate_limits: operations::rate_limits(&vars)?,
             background_refresh: operations::background_refresh(&vars)?,
-        })
+        };
+        if production {
+            production::refuse_weak(&vars, &config)?;
+        }
+        Ok(config)
     }
 }
 
@@ -420,6 +462,34 @@ mod tests {
         assert_eq!(config.log.filter, "warn");
         assert_eq!(config.secrets.rotation_keys.len(), 2);
         assert_eq!(config.public_url.as_str(), "https://gw.example.com/");
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password_and_every_secret() {
+        let config = load(&[
+            ("DATABASE_URL", "postgres://gateway:hunter2-db@db:5432/gw"),
+            ("AUTH_GATEWAY_API_KEY", "api-key-that-must-not-show"),
+            (
+                "AUTH_GATEWAY_ENCRYPTION_KEY",
+                "encryption-key-that-must-not-show",
+            ),
+            ("GOOGLE_CLIENT_ID", "id"),
+            ("GOOGLE_CLIENT_SECRET", "client-secret-that-must-not-show"),
+        ])
+        .unwrap();
+        let debug = format!("{config:?}");
+        for secret in [
+            "hunter2-db",
+            "api-key-that-must-not-show",
+            "encryption-key-that-must-not-show",
+            "client-secret-that-must-not-show",
+        ] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(
+            debug.contains("postgres://gateway:***@db:5432/gw"),
+            "{debug}"
+        );
     }
 
     #[test]

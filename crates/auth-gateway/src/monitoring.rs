@@ -12,6 +12,10 @@ use std::time::Duration;
 /// The statuses a credential can have (the schema's CHECK constraint).
 const KNOWN_STATUSES: [&str; 2] = ["active", "needs_reauth"];
 
+/// The HTTP methods that get their own `method` label; any other is counted as `other`,
+/// so no request can create a series (the method is the one label a client writes).
+const KNOWN_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
 /// Histogram buckets in seconds: from 5 ms (a cached token) to 30 s (a slow provider).
 const LATENCY_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -147,10 +151,10 @@ impl Metrics {
     }
 
     /// One answered HTTP request. `route` is the matched route template, never the raw
-    /// path (which may carry emails and session ids).
+    /// path (which may carry emails and session ids); `status` is chosen by the gateway.
     pub fn http_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let labels = [
-            ("method", method.to_owned()),
+            ("method", method_label(method).to_owned()),
             ("route", route.to_owned()),
             ("status", status.to_string()),
         ];
@@ -178,6 +182,14 @@ impl Metrics {
     pub fn set_ready(&self, ready: bool) {
         self.record(|| gauge!("gateway_ready").set(if ready { 1.0 } else { 0.0 }));
     }
+}
+
+/// `method` if it is a known one, else `other`.
+fn method_label(method: &str) -> &'static str {
+    KNOWN_METHODS
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other")
 }
 
 // The measurements the core and the providers report through the domain's trait.
@@ -233,5 +245,15 @@ impl MetricsSink for Metrics {
             #[allow(clippy::cast_precision_loss)] // a gauge of at most 10 000
             gauge!("token_cache_entries").set(entries as f64);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_known_methods_become_labels() {
+        assert_eq!(super::method_label("POST"), "POST");
+        assert_eq!(super::method_label("post"), "other");
+        assert_eq!(super::method_label("BREW"), "other");
     }
 }

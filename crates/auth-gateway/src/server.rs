@@ -1,6 +1,6 @@
 //! The HTTP/1.1 accept loop. `axum::serve` gives hyper no timer, which silently turns
 //! its header-read timeout off (docs/threat-model.md G2); this loop sets one, caps open
-//! connections, hands handlers the peer address, and shuts down gracefully: on the
+//! connections in all and per client address (`per_address`), hands handlers the peer address, and shuts down gracefully: on the
 //! signal it closes the listener (new connections are refused), lets in-flight requests
 //! finish within the grace period, then returns (docs/threat-model.md R11).
 
@@ -16,6 +16,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
+
+mod per_address;
+use per_address::PerAddress;
 
 /// Largest request head (request line and headers) read; a larger one is answered 431
 /// (docs/threat-model.md F3 bounds headers to 8 KiB; the rest is room for the request line).
@@ -33,6 +36,10 @@ pub struct ServeOptions {
     pub shutdown_grace: Duration,
     /// At most this many connections are open at once; more wait in the backlog.
     pub max_connections: usize,
+    /// At most this many from one address; more are closed at once.
+    pub max_connections_per_ip: usize,
+    /// Our own proxies, exempt from the per-address cap.
+    pub trusted_proxies: Vec<crate::config::IpNetwork>,
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then drains.
@@ -44,6 +51,10 @@ pub async fn serve(
 ) {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let per_address = PerAddress::new(
+        options.max_connections_per_ip,
+        options.trusted_proxies.clone(),
+    );
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -67,6 +78,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(address_slot) = per_address.admit(peer.ip()) else {
+            // Closed unanswered: its other connections are already served.
+            tracing::debug!("closed a connection over its address's cap");
+            drop(stream);
+            continue;
+        };
         let service = router
             .clone()
             .map_request(move |mut request: hyper::Request<Incoming>| {
@@ -80,6 +97,7 @@ pub async fn serve(
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            drop(address_slot);
             drop(slot);
         });
     }

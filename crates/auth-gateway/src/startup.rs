@@ -1,5 +1,6 @@
 //! Building and running the app: resolve secrets, connect the store, build the
-//! providers and the core, bind, serve, shut down gracefully.
+//! providers and the core, bind, serve, shut down gracefully. Background tasks run
+//! supervised: one that panics is logged and restarted (`supervise`).
 
 use crate::config::{Config, Environment};
 use crate::core::clock::Clock;
@@ -20,9 +21,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+mod supervise;
+use supervise::supervise;
+
 /// How often expired sign-in sessions are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_mins(5);
-/// How often metric histograms are drained and idle rate-limit buckets forgotten.
+/// How often metric histograms are drained, idle rate-limit buckets forgotten and the
+/// store's gauges (credentials by status, pool) read.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(10);
 
 /// A built gateway, bound to its port, ready to serve.
@@ -72,13 +77,14 @@ impl Application {
             )?),
             None => None,
         };
-        let limits = Arc::new(RateLimiters::new(config.rate_limits));
+        let limits = Arc::new(RateLimiters::new(&config.rate_limits));
         let lifecycle = Lifecycle::default();
         let state = AppState {
             gateway: Arc::clone(&gateway),
-            secure_cookies: config.public_url.scheme() == "https",
+            https: config.public_url.scheme() == "https",
             metrics: metrics.clone(),
             limits: Arc::clone(&limits),
+            long_polls: http::long_polls::LongPolls::new(config.server.max_long_polls_per_client),
             lifecycle: lifecycle.clone(),
             request_timeout: config.server.request_timeout,
             api_docs: config.server.api_docs,
@@ -99,6 +105,8 @@ impl Application {
                 header_read_timeout: config.server.header_read_timeout,
                 shutdown_grace: config.server.shutdown_grace,
                 max_connections: config.server.max_connections,
+                max_connections_per_ip: config.server.max_connections_per_ip,
+                trusted_proxies: config.rate_limits.trusted_proxies.clone(),
             },
             background_refresh: config.background_refresh,
         })
@@ -136,14 +144,28 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&self.gateway)));
-        let relay = tokio::spawn(Arc::clone(&self.gateway).relay_session_events());
-        let cache_feed = tokio::spawn(Arc::clone(&self.gateway).follow_credential_changes());
-        let refresher = tokio::spawn(refresh_in_background(
-            Arc::clone(&self.gateway),
-            self.background_refresh,
-        ));
-        let upkeep = tokio::spawn(upkeep(self.metrics.clone(), Arc::clone(&self.limits)));
+        let gateway = &self.gateway;
+        let sweeper = supervise("session sweeper", {
+            let gateway = Arc::clone(gateway);
+            move || sweep_sessions(Arc::clone(&gateway))
+        });
+        let relay = supervise("session event relay", {
+            let gateway = Arc::clone(gateway);
+            move || Arc::clone(&gateway).relay_session_events()
+        });
+        let cache_feed = supervise("credential change feed", {
+            let gateway = Arc::clone(gateway);
+            move || Arc::clone(&gateway).follow_credential_changes()
+        });
+        let refresher = supervise("background refresh", {
+            let (gateway, settings) = (Arc::clone(gateway), self.background_refresh);
+            move || refresh_in_background(Arc::clone(&gateway), settings)
+        });
+        let upkeep = supervise("metrics upkeep", {
+            let (metrics, limits) = (self.metrics.clone(), Arc::clone(&self.limits));
+            let gateway = Arc::clone(gateway);
+            move || upkeep(metrics.clone(), Arc::clone(&limits), Arc::clone(&gateway))
+        });
         let (stopped, stop) = tokio::sync::watch::channel(false);
         let lifecycle = self.lifecycle.clone();
         let signal = async move {
@@ -177,12 +199,16 @@ impl Application {
     }
 }
 
-async fn upkeep(metrics: Metrics, limits: Arc<RateLimiters>) {
+/// Drains histograms, forgets idle rate-limit state and reads the store's gauges, so a
+/// `/metrics` scrape never queries the database.
+async fn upkeep(metrics: Metrics, limits: Arc<RateLimiters>, gateway: Arc<Gateway>) {
     let mut interval = tokio::time::interval(UPKEEP_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
         metrics.run_upkeep();
         limits.forget_idle();
+        gateway.update_store_gauges(&metrics).await;
     }
 }
 

@@ -1,8 +1,9 @@
 //! Operational settings: the metrics listener, timeouts, graceful shutdown, connection
-//! cap and rate limits (docs/threat-model.md G1, G2, R11). All have defaults fit for production.
+//! cap, rate limits and trusted proxies (docs/threat-model.md G1, G2, R11). All have defaults fit for production.
 
 use super::{ConfigError, Vars, invalid};
 use crate::domain::MaintenanceSettings;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// How the HTTP server behaves.
@@ -18,20 +19,88 @@ pub struct ServerSettings {
     pub shutdown_grace: Duration,
     /// `MAX_CONNECTIONS`: open connections beyond this wait to be accepted.
     pub max_connections: usize,
+    /// `MAX_CONNECTIONS_PER_IP`: open connections from one address (not a trusted
+    /// proxy) beyond this are closed; default half of `MAX_CONNECTIONS`.
+    pub max_connections_per_ip: usize,
+    /// `MAX_LONG_POLLS_PER_CLIENT`: `/auth/status?wait=` requests one client may have
+    /// waiting at once; more get 429.
+    pub max_long_polls_per_client: usize,
     /// `API_DOCS`: serve the `/docs` page (default: in development only).
     pub api_docs: bool,
 }
 
-/// Token buckets on `/auth/token` and `/auth/init`; 0 turns a limit off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Token buckets (docs/threat-model.md G1); 0 turns a limit off.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
-    /// `RATE_LIMIT_PER_MINUTE`: requests per minute per API key (burst of the same size).
+    /// `RATE_LIMIT_PER_MINUTE`: requests per minute per API key (burst of the same
+    /// size). The default is above what one replica serves: only a runaway client meets it.
     pub per_client_per_minute: u32,
-    /// `RATE_LIMIT_PER_IP_PER_MINUTE`: requests per minute per client IP address.
+    /// `RATE_LIMIT_PER_IP_PER_MINUTE`: requests per minute per client IP address that
+    /// did not authenticate (public routes, missing or refused keys).
     pub per_ip_per_minute: u32,
     /// `RATE_LIMIT_TRUST_FORWARDED_FOR`: take the client IP from the last
-    /// `X-Forwarded-For` entry (only behind a load balancer that sets it).
+    /// `X-Forwarded-For` entry whatever the peer (the earlier, coarser setting; prefer
+    /// `TRUSTED_PROXIES`).
     pub trust_forwarded_for: bool,
+    /// `TRUSTED_PROXIES`: addresses or networks of our own proxies. A request from one
+    /// of them is counted against the rightmost `X-Forwarded-For` hop that is not.
+    pub trusted_proxies: Vec<IpNetwork>,
+}
+
+/// Above the ~35 000 requests/s one replica serves on the benchmark's cached path.
+const DEFAULT_PER_CLIENT_PER_MINUTE: u32 = 3_000_000;
+/// Ten a second per address, with a burst of 600: sign-ins and probes fit easily.
+const DEFAULT_PER_IP_PER_MINUTE: u32 = 600;
+
+/// An IP address or a CIDR network (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNetwork {
+    address: IpAddr,
+    prefix: u8,
+}
+
+impl IpNetwork {
+    /// Parses `address` or `address/prefix`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let address: IpAddr = address
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not an IP address or network"))?;
+        let bits = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(prefix) => prefix
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|prefix| *prefix <= bits)
+                .ok_or_else(|| format!("{text:?} has a prefix length outside 0-{bits}"))?,
+        };
+        Ok(Self { address, prefix })
+    }
+
+    /// Whether `ip` is in this network (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.address, ip.to_canonical()) {
+            (IpAddr::V4(network), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The long-poll of `/auth/status` waits up to 60 s, so requests must be allowed longer.
@@ -54,21 +123,54 @@ pub(super) fn server(vars: &Vars<'_>, development: bool) -> Result<ServerSetting
     if max_connections == 0 {
         return Err(invalid("MAX_CONNECTIONS", "must be at least 1"));
     }
+    let max_connections_per_ip: usize =
+        vars.number("MAX_CONNECTIONS_PER_IP", (max_connections / 2).max(1))?;
+    if !(1..=max_connections).contains(&max_connections_per_ip) {
+        return Err(invalid(
+            "MAX_CONNECTIONS_PER_IP",
+            format!("must be between 1 and MAX_CONNECTIONS ({max_connections})"),
+        ));
+    }
+    let max_long_polls_per_client: usize = vars.number("MAX_LONG_POLLS_PER_CLIENT", 64)?;
+    if max_long_polls_per_client == 0 {
+        return Err(invalid("MAX_LONG_POLLS_PER_CLIENT", "must be at least 1"));
+    }
     Ok(ServerSettings {
         metrics_port,
         header_read_timeout,
         request_timeout,
         shutdown_grace,
         max_connections,
+        max_connections_per_ip,
+        max_long_polls_per_client,
         api_docs: flag(vars, "API_DOCS", development)?,
     })
 }
 
 pub(super) fn rate_limits(vars: &Vars<'_>) -> Result<RateLimits, ConfigError> {
+    let trusted_proxies = vars
+        .text("TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(IpNetwork::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|problem| {
+            invalid(
+                "TRUSTED_PROXIES",
+                format!(
+                    "{problem}; expected comma-separated addresses or networks such as 10.0.0.0/8"
+                ),
+            )
+        })?;
     Ok(RateLimits {
-        per_client_per_minute: vars.number("RATE_LIMIT_PER_MINUTE", 6000)?,
-        per_ip_per_minute: vars.number("RATE_LIMIT_PER_IP_PER_MINUTE", 6000)?,
+        per_client_per_minute: vars
+            .number("RATE_LIMIT_PER_MINUTE", DEFAULT_PER_CLIENT_PER_MINUTE)?,
+        per_ip_per_minute: vars
+            .number("RATE_LIMIT_PER_IP_PER_MINUTE", DEFAULT_PER_IP_PER_MINUTE)?,
         trust_forwarded_for: flag(vars, "RATE_LIMIT_TRUST_FORWARDED_FOR", false)?,
+        trusted_proxies,
     })
 }
 
@@ -147,9 +249,10 @@ mod tests {
         assert_eq!(config.server.request_timeout, Duration::from_secs(75));
         assert_eq!(config.server.shutdown_grace, Duration::from_secs(20));
         assert!(config.server.api_docs);
-        assert_eq!(config.rate_limits.per_client_per_minute, 6000);
-        assert_eq!(config.rate_limits.per_ip_per_minute, 6000);
+        assert_eq!(config.rate_limits.per_client_per_minute, 3_000_000);
+        assert_eq!(config.rate_limits.per_ip_per_minute, 600);
         assert!(!config.rate_limits.trust_forwarded_for);
+        assert!(config.rate_limits.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -172,14 +275,38 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_and_networks() {
+        use super::IpNetwork;
+        let config = load(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8, fd00::/8")]).unwrap();
+        let proxies = &config.rate_limits.trusted_proxies;
+        assert_eq!(proxies.len(), 3);
+        let contains = |ip: &str| proxies.iter().any(|net| net.contains(ip.parse().unwrap()));
+        assert!(contains("127.0.0.1"));
+        assert!(contains("10.200.3.4"));
+        assert!(contains("::ffff:10.1.1.1"));
+        assert!(contains("fd12::1"));
+        assert!(!contains("127.0.0.2"));
+        assert!(!contains("11.0.0.1"));
+        assert!(
+            IpNetwork::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+    }
+
+    #[test]
     fn bad_operational_values_name_their_variable() {
         for (name, value) in [
             ("METRICS_PORT", "x"),
             ("REQUEST_TIMEOUT_SECONDS", "10"),
             ("HEADER_READ_TIMEOUT_SECONDS", "0"),
             ("MAX_CONNECTIONS", "0"),
+            ("MAX_CONNECTIONS_PER_IP", "0"),
+            ("MAX_LONG_POLLS_PER_CLIENT", "0"),
             ("RATE_LIMIT_PER_MINUTE", "-1"),
             ("RATE_LIMIT_TRUST_FORWARDED_FOR", "maybe"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TRUSTED_PROXIES", "proxy.internal"),
         ] {
             assert_eq!(load(&[(name, value)]).unwrap_err().variable, name);
         }

@@ -2,6 +2,7 @@
 //! JSON bodies and queries (malformed → 422 like the original, too large → 413).
 
 use super::error::ApiError;
+use super::limits::KeyCheck;
 use super::{AppState, MAX_BODY_BYTES};
 use crate::core::{Client, CoreError};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -21,12 +22,24 @@ impl FromRequestParts<AppState> for ApiClient {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let header = parts.headers.get(API_KEY_HEADER);
         let presented = header.and_then(|value| value.to_str().ok());
+        // Tells the rate limiter whether the key may skip the per-IP bucket next time.
+        let check = parts.extensions.get::<KeyCheck>();
         match state.gateway.authenticate(presented).await {
-            Ok(client) => Ok(Self(client)),
+            Ok(client) => {
+                if let Some(check) = check {
+                    check.accepted();
+                }
+                Ok(Self(client))
+            }
             // The core cannot tell a missing key from a wrong one; the hint can.
-            Err(CoreError::InvalidApiKey) => Err(ApiError::InvalidApiKey {
-                key_sent: header.is_some(),
-            }),
+            Err(CoreError::InvalidApiKey) => {
+                if let Some(check) = check {
+                    check.refused();
+                }
+                Err(ApiError::InvalidApiKey {
+                    key_sent: header.is_some(),
+                })
+            }
             Err(error) => Err(error.into()),
         }
     }

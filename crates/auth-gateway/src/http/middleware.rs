@@ -1,6 +1,7 @@
 //! Cross-cutting request handling: the request id, the access-log span, per-route
-//! metrics and the request timeout. The access log names the route and path only:
-//! queries (callback codes and state) and bodies are never logged.
+//! metrics and the request timeout. The access log names the route template only: raw
+//! paths carry the connect link's token, queries carry callback codes and state, and
+//! neither they nor bodies are ever logged (docs/threat-model.md H1).
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -67,7 +68,6 @@ pub fn request_span(request: &Request) -> Span {
         request_id = %request_id,
         method = %request.method(),
         route = %route,
-        path = %request.uri().path(),
         client = tracing::field::Empty,
         user = tracing::field::Empty,
         provider = tracing::field::Empty,
@@ -118,6 +118,26 @@ fn truncate(text: &str) -> &str {
         Some((end, _)) => &text[..end],
         None => text,
     }
+}
+
+/// HSTS lifetime: a year, the common preload minimum.
+const HSTS: &str = "max-age=31536000";
+
+/// Behind an https public URL, tells browsers to come back only over https, so a later
+/// sign-in link cannot be downgraded to plain http on the way.
+pub async fn strict_transport_security(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if state.https {
+        response.headers_mut().insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
+    response
 }
 
 /// Counts and times every request by route template and status, and answers 503 when

@@ -5,6 +5,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod long_polls;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Largest accepted request body (docs/threat-model.md F3).
@@ -33,10 +34,13 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub gateway: Arc<Gateway>,
-    /// Mark the browser-binding cookie `Secure` (the public URL is https).
-    pub secure_cookies: bool,
+    /// The public URL is https: the browser-binding cookie is `__Host-` prefixed and
+    /// `Secure`, and responses carry HSTS.
+    pub https: bool,
     pub metrics: Metrics,
     pub limits: Arc<RateLimiters>,
+    /// Concurrent `?wait=` status requests per client.
+    pub long_polls: Arc<long_polls::LongPolls>,
     pub lifecycle: Lifecycle,
     /// Requests running longer are answered 503.
     pub request_timeout: Duration,
@@ -69,18 +73,10 @@ pub struct RouterOptions {
 }
 
 /// The documented routes, as the router serves them, and the document they make.
-pub fn api_routes(
-    state: &AppState,
-    metrics_route: bool,
-) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let limited = |route: UtoipaMethodRouter<AppState>| {
-        let (schemas, paths, method_router) = route;
-        let layer = axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit);
-        (schemas, paths, method_router.layer(layer))
-    };
+pub fn api_routes(metrics_route: bool) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(limited(routes!(routes::auth::init_sign_in)))
-        .routes(limited(routes!(routes::auth::issue_token)))
+        .routes(routes!(routes::auth::init_sign_in))
+        .routes(routes!(routes::auth::issue_token))
         .routes(routes!(routes::auth::get_session_status))
         .routes(routes!(routes::auth::list_user_providers))
         .routes(routes!(routes::auth::revoke_credentials))
@@ -97,9 +93,9 @@ pub fn api_routes(
 }
 
 /// The gateway's routes with every layer: request id, access log, metrics, timeout,
-/// body limit, no-store.
+/// HSTS, rate limits, body limit, no-store.
 pub fn router(state: AppState, options: RouterOptions) -> Router {
-    let (mut router, openapi) = api_routes(&state, options.metrics_route);
+    let (mut router, openapi) = api_routes(options.metrics_route);
     if let Some((path, provider)) = options.extra_callback {
         let provider: Arc<str> = provider.into();
         router = router.route(
@@ -119,6 +115,11 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Inside `track`, so refused requests are counted and timed too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::rate_limit,
+        ))
         .layer(Extension(openapi::render(&openapi)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Token answers and pages must never be cached (RFC 6749 §5.1).
@@ -128,10 +129,14 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            middleware::strict_transport_security,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             middleware::track,
         ))
         .layer(
-            // The access log names the route and path only: callback queries carry codes and state.
+            // The access log names the route template only: paths carry link tokens, queries codes.
             TraceLayer::new_for_http()
                 .make_span_with(middleware::request_span)
                 .on_response(middleware::log_response)
@@ -149,7 +154,7 @@ pub fn metrics_router(metrics: Metrics, gateway: Arc<Gateway>) -> Router {
         get(move || {
             let metrics = metrics.clone();
             let gateway = Arc::clone(&gateway);
-            async move { routes::ops::metrics_response(&metrics, &gateway).await }
+            async move { routes::ops::metrics_response(&metrics, &gateway) }
         }),
     )
 }

@@ -15,6 +15,10 @@ use std::time::{Duration, Instant};
 
 /// Upstream calls give up after this long (a refresh must not hang a token request).
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest access-token lifetime believed (Google's are an hour): a larger
+/// `expires_in` is taken as this, so no provider answer can push an expiry out of
+/// range (an overflow would panic, or keep a dead token served for years).
+const MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
 /// Clock skew tolerated when checking `exp`.
 const ALLOWED_SKEW_SECS: i64 = 60;
 /// Google's issuer, and the bare-host form older flows still use.
@@ -111,7 +115,7 @@ impl Google {
             return Ok(TokenGrant {
                 access_token: SecretString::from(raw.access_token),
                 refresh_token: raw.refresh_token.map(SecretString::from),
-                expires_in: raw.expires_in,
+                expires_in: raw.expires_in.map(|secs| secs.min(MAX_TOKEN_LIFETIME_SECS)),
                 scope: raw.scope,
                 id_token: raw.id_token.map(SecretString::from),
             });
@@ -143,7 +147,9 @@ impl Google {
                 "id_token audience is not this client",
             ));
         }
-        if claims.exp + ALLOWED_SKEW_SECS < now.timestamp() {
+        // Saturating: an `exp` near i64::MAX must not overflow (a far-future expiry only
+        // means "not expired"; the token is checked once, right now).
+        if claims.exp.saturating_add(ALLOWED_SKEW_SECS) < now.timestamp() {
             return Err(UpstreamError::Identity("id_token has expired"));
         }
         Ok(Identity {

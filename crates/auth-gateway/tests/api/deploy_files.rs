@@ -1,6 +1,7 @@
 //! Docker cannot run here, so the deployment files are checked for what can be checked:
 //! `.env.example` documents exactly the settings the gateway reads and is a valid
-//! production configuration, it documents every variable compose reads, and compose
+//! production configuration once its placeholders are filled in (production refuses
+//! them), it documents every variable compose reads, and compose
 //! passes the gateway only settings it reads.
 
 use auth_gateway::config::{Config, Environment};
@@ -127,16 +128,47 @@ fn env_example_documents_exactly_the_settings_the_gateway_reads() {
     );
 }
 
+/// What a filled-in `.env` has where `.env.example` has placeholders.
+const FILLED_IN: &[(&str, &str)] = &[
+    (
+        "AUTH_GATEWAY_ENCRYPTION_KEY",
+        "Qm9vdHN0cmFwLWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY",
+    ),
+    (
+        "AUTH_GATEWAY_API_KEY",
+        "hV3kP9zQ-2mT7xR4wL8nB1cJ6fD0sG5yA_eK3uN7iO2",
+    ),
+    ("GOOGLE_CLIENT_ID", "123-abc.apps.googleusercontent.com"),
+    ("GOOGLE_CLIENT_SECRET", "GOCSPX-R4nd0mS3cr3tV4lu3"),
+    ("AUTH_GATEWAY_PUBLIC_URL", "https://auth.acme-corp.test"),
+    (
+        "GOOGLE_REDIRECT_URI",
+        "https://auth.acme-corp.test/auth/callback/google",
+    ),
+];
+
 #[test]
-fn env_example_is_a_valid_production_configuration() {
-    let values: HashMap<String, String> = env_lines(&env_example_parts().0, false)
+fn env_example_loads_in_production_once_filled_in_and_each_placeholder_left_is_refused() {
+    let example: HashMap<String, String> = env_lines(&env_example_parts().0, false)
         .into_iter()
         .collect();
-    let config = Config::load(&|name| values.get(name).cloned())
-        .unwrap_or_else(|error| panic!(".env.example does not load: {error}"));
+    let mut filled = example.clone();
+    for (name, value) in FILLED_IN {
+        filled.insert((*name).to_owned(), (*value).to_owned());
+    }
+    let config = Config::load(&|name| filled.get(name).cloned())
+        .unwrap_or_else(|error| panic!(".env.example, filled in, does not load: {error}"));
     assert_eq!(config.environment, Environment::Production);
     assert!(config.google.is_some());
     assert!(!config.server.api_docs);
+    for (name, _) in FILLED_IN {
+        let mut vars = filled.clone();
+        vars.insert((*name).to_owned(), example[*name].clone());
+        match Config::load(&|name| vars.get(name).cloned()) {
+            Ok(_) => panic!("production accepted the placeholder of {name}"),
+            Err(error) => assert_eq!(error.variable, *name, "{error}"),
+        }
+    }
 }
 
 /// The `environment:` keys of one compose service (a plain two-space-indented file).

@@ -11,6 +11,7 @@ mod first_hour_http;
 mod flow_attacks;
 mod full_flow;
 mod handler_size;
+mod hardening;
 mod key_rotation;
 mod layering;
 mod legacy_import;

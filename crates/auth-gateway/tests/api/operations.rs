@@ -23,6 +23,20 @@ async fn metrics_text(app: &TestApp) -> String {
     response.text().await.unwrap()
 }
 
+/// Scrapes until `ready` holds for the text (the store's gauges are refreshed every
+/// 10 s in the background); fails after 30 s.
+async fn metrics_once(app: &TestApp, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let metrics = metrics_text(app).await;
+        if ready(&metrics) {
+            return metrics;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_requests_token_outcomes_and_upstream_calls() {
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -85,7 +99,8 @@ async fn metrics_count_requests_token_outcomes_and_upstream_calls() {
     assert_eq!(lock_waits("process"), 1, "{metrics}");
     assert_eq!(lock_waits("lease"), 0, "{metrics}");
     let credentials = |metrics: &str, status| sample(metrics, "credentials", &[("status", status)]);
-    assert_eq!(credentials(&metrics, "active"), 1, "{metrics}");
+    // The store's gauges are read in the background (a scrape costs no query).
+    let metrics = metrics_once(&app, |metrics| credentials(metrics, "active") == 1).await;
     assert_eq!(credentials(&metrics, "needs_reauth"), 0, "{metrics}");
     assert!(sample(&metrics, "db_pool_connections", &[("state", "max")]) >= 1);
     assert!(sample(&metrics, "db_pool_connections", &[("state", "open")]) >= 1);
@@ -96,9 +111,8 @@ async fn metrics_count_requests_token_outcomes_and_upstream_calls() {
     app.emulator.force_invalid_grant(true);
     app.expire_tokens();
     assert_eq!(app.token(email).await.status(), 401);
-    let metrics = metrics_text(&app).await;
+    let metrics = metrics_once(&app, |metrics| credentials(metrics, "needs_reauth") == 1).await;
     assert_eq!(credentials(&metrics, "active"), 0, "{metrics}");
-    assert_eq!(credentials(&metrics, "needs_reauth"), 1, "{metrics}");
 }
 
 #[tokio::test]
@@ -150,8 +164,11 @@ async fn a_burst_over_the_client_limit_gets_429_with_retry_after() {
         .await
         .unwrap();
     assert_eq!(other.status(), 403);
-    // Routes without a limit are not affected.
-    assert_eq!(app.status("unknown", "").await.status(), 404);
+    // The key's bucket covers every route it is presented on; requests without a key
+    // are counted per address instead.
+    assert_eq!(app.status("unknown", "").await.status(), 429);
+    let health = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
     let metrics = metrics_text(&app).await;
     assert_eq!(
         sample(
@@ -159,12 +176,12 @@ async fn a_burst_over_the_client_limit_gets_429_with_retry_after() {
             "rate_limited_requests_total",
             &[("limit", "client")]
         ),
-        1
+        2
     );
 }
 
 #[tokio::test]
-async fn a_burst_from_one_address_over_the_ip_limit_gets_429() {
+async fn a_burst_of_refused_keys_from_one_address_over_the_ip_limit_gets_429() {
     let app = TestApp::spawn_with(
         Backend::Sqlite,
         &[
@@ -173,16 +190,21 @@ async fn a_burst_from_one_address_over_the_ip_limit_gets_429() {
         ],
     )
     .await;
-    app.init("gina@example.com").await;
-    app.init("gina@example.com").await;
-    let response = app
-        .post_json(
-            "/auth/init",
-            &json!({"provider": "google", "user_email": "gina@example.com"}),
-        )
-        .await;
+    let init = |key: &'static str| {
+        app.http
+            .post(app.url("/auth/init"))
+            .header("X-API-Key", key)
+            .json(&json!({"provider": "google", "user_email": "gina@example.com"}))
+            .send()
+    };
+    // Only requests that do not authenticate spend the address's bucket (and a key's
+    // first request, before it has authenticated).
+    assert_eq!(init(API_KEY).await.unwrap().status(), 200);
+    assert_eq!(init("wrong-key").await.unwrap().status(), 403);
+    let response = init("wrong-key").await.unwrap();
     assert_eq!(response.status(), 429);
     assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(init(API_KEY).await.unwrap().status(), 200);
 }
 
 #[tokio::test]

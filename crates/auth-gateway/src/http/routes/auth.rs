@@ -144,6 +144,8 @@ pub struct StatusQuery {
         (status = 403, description = "Invalid API key", body = ApiKeyErrorBody),
         (status = 404, description = "Unknown session", body = ErrorBody),
         (status = 422, description = "Malformed wait", body = ValidationErrorBody),
+        (status = 429, description = "This client has MAX_LONG_POLLS_PER_CLIENT waits running; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn get_session_status(
     State(state): State<AppState>,
@@ -153,6 +155,7 @@ pub async fn get_session_status(
 ) -> Result<Json<StatusResponse>, ApiError> {
     let Path(session_id) = path.map_err(|rejection| path_error(&rejection))?;
     let wait = wait_duration(query.wait)?;
+    let _waiting = state.long_polls.enter(&client.name, wait)?;
     let view = state
         .gateway
         .session_status(&client, &session_id, wait)

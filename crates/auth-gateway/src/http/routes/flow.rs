@@ -29,15 +29,27 @@ pub async fn open_connect_link(
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let redirect = state.gateway.connect(&token).await?;
-    Ok(redirect_to_provider(&redirect, state.secure_cookies))
+    Ok(redirect_to_provider(&redirect, state.https))
+}
+
+/// The browser-binding cookie's name on the wire. Behind https it is `__Host-` prefixed:
+/// browsers accept such a cookie only `Secure`, for this host alone, with `Path=/`, so a
+/// sibling subdomain or a plain-http response cannot plant or shadow it. Plain http
+/// (development, loopback) cannot carry the prefix.
+fn wire_cookie_name(name: &str, https: bool) -> String {
+    if https {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
 }
 
 /// The 302 to the provider that also sets the browser-binding cookie.
-fn redirect_to_provider(redirect: &ConnectRedirect, secure_cookies: bool) -> Response {
-    let secure = if secure_cookies { "; Secure" } else { "" };
+fn redirect_to_provider(redirect: &ConnectRedirect, https: bool) -> Response {
+    let secure = if https { "; Secure" } else { "" };
     let cookie = format!(
         "{}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-        redirect.cookie_name,
+        wire_cookie_name(&redirect.cookie_name, https),
         redirect.cookie_value.expose_secret(),
         redirect.cookie_max_age_secs,
     );
@@ -88,7 +100,7 @@ pub async fn callback(
     query: Option<&str>,
 ) -> Result<Response, PageError> {
     let params = callback_params(query.unwrap_or_default())?;
-    let cookie = |name: &str| cookie_value(headers, name);
+    let cookie = |name: &str| cookie_value(headers, &wire_cookie_name(name, state.https));
     let done = state.gateway.callback(provider, params, cookie).await?;
     Ok(pages::signed_in(&done).into_response())
 }

@@ -79,16 +79,21 @@ fn ready_response(readiness: Readiness, ready: bool, shutting_down: bool) -> Rea
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn render_metrics(State(state): State<AppState>) -> Response {
-    metrics_response(&state.metrics, &state.gateway).await
+    metrics_response(&state.metrics, &state.gateway)
 }
 
-/// The `/metrics` answer, shared with the separate metrics listener. The store's gauges
-/// are read now, so a scrape sees current numbers.
-pub async fn metrics_response(
+/// The `/metrics` answer, shared with the separate metrics listener. A scrape costs no
+/// query: the store's gauges are refreshed in the background (`startup`'s upkeep), so
+/// scrapes, however many, never reach the database.
+pub fn metrics_response(
     metrics: &crate::monitoring::Metrics,
     gateway: &crate::core::Gateway,
 ) -> Response {
-    gateway.update_store_gauges(metrics).await;
+    crate::domain::MetricsSink::set_token_cache(
+        metrics,
+        gateway.token_cache_enabled(),
+        gateway.token_cache_len(),
+    );
     (
         [(
             header::CONTENT_TYPE,
