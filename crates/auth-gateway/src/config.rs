@@ -90,7 +90,7 @@ impl std::fmt::Debug for Config {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &redacted_database_url(&self.database_url))
+            .field("database_url", &self.database_url.redacted())
             .field("public_url", &self.public_url.as_str())
             .field("secrets", &self.secrets)
             .field("google", &self.google)
@@ -102,21 +102,6 @@ impl std::fmt::Debug for Config {
             .field("rate_limits", &self.rate_limits)
             .field("background_refresh", &self.background_refresh)
             .finish()
-    }
-}
-
-/// The database URL with any password replaced by `***` (an unparsable one entirely).
-fn redacted_database_url(url: &DatabaseUrl) -> String {
-    let (DatabaseUrl::Postgres(text) | DatabaseUrl::Sqlite(text)) = url;
-    match url::Url::parse(text) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                // Only fails for URLs that cannot have a password, which this one has.
-                let _ = parsed.set_password(Some("***"));
-            }
-            parsed.to_string()
-        }
-        Err(_) => "***".to_owned(),
     }
 }
 

@@ -174,7 +174,7 @@ pub(super) fn rate_limits(vars: &Vars<'_>) -> Result<RateLimits, ConfigError> {
     })
 }
 
-/// The background refresh job (see `core::maintenance`).
+/// The background refresh job (see `core::flows::maintenance`).
 pub(super) fn background_refresh(vars: &Vars<'_>) -> Result<MaintenanceSettings, ConfigError> {
     let days: i64 = vars.number("KEEPALIVE_DAYS", 30)?;
     if !(1..=180).contains(&days) {

@@ -7,6 +7,7 @@ use base64::engine::general_purpose::URL_SAFE;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use zeroize::Zeroizing;
 
 // The value type lives in the domain (the store persists it); sealing and opening it
@@ -62,14 +63,18 @@ pub enum CryptoError {
     WrongRow,
 }
 
-/// The plaintext inside every Fernet token we write.
+/// The plaintext inside every Fernet token we write. `Cow`, not `&str`: a label or secret
+/// with `"`, `\` or a control character is escaped in the JSON and cannot be borrowed
+/// back out of it when opened.
 #[derive(Serialize, Deserialize)]
 struct Envelope<'a> {
     v: u8,
     /// The binding label; checked on open.
-    b: &'a str,
+    #[serde(borrow)]
+    b: Cow<'a, str>,
     /// The secret itself.
-    s: &'a str,
+    #[serde(borrow)]
+    s: Cow<'a, str>,
 }
 
 struct Key {
@@ -193,8 +198,8 @@ impl KeyRing {
         let envelope = Zeroizing::new(
             serde_json::to_vec(&Envelope {
                 v: 1,
-                b: &label,
-                s: secret.expose_secret(),
+                b: Cow::Borrowed(&label),
+                s: Cow::Borrowed(secret.expose_secret()),
             })
             .unwrap_or_else(|_| unreachable!("serialising strings cannot fail")),
         );
@@ -227,7 +232,7 @@ impl KeyRing {
         if envelope.v != 1 || envelope.b != binding.label() {
             return Err(CryptoError::WrongRow);
         }
-        Ok(SecretString::from(envelope.s))
+        Ok(SecretString::from(envelope.s.into_owned()))
     }
 }
 

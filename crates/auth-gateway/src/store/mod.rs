@@ -133,14 +133,40 @@ pub const SESSION_FINISHED_CHANNEL: &str = "auth_gateway_session_finished";
 /// The channel the `credentials_changed` trigger notifies (migration 0004).
 pub const CREDENTIAL_CHANGED_CHANNEL: &str = "auth_gateway_credential_changed";
 
-/// Which database a URL names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which database a URL names. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Postgres(String),
     Sqlite(String),
 }
 
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Self::Postgres(_) => "Postgres",
+            Self::Sqlite(_) => "Sqlite",
+        };
+        f.debug_tuple(kind).field(&self.redacted()).finish()
+    }
+}
+
 impl DatabaseUrl {
+    /// The URL with any password replaced by `***` (an unparsable one entirely), for
+    /// logs and `Debug`.
+    pub fn redacted(&self) -> String {
+        let (Self::Postgres(text) | Self::Sqlite(text)) = self;
+        match url::Url::parse(text) {
+            Ok(mut parsed) => {
+                if parsed.password().is_some() {
+                    // Only fails for URLs that cannot have a password, which this one has.
+                    let _ = parsed.set_password(Some("***"));
+                }
+                parsed.to_string()
+            }
+            Err(_) => "***".to_owned(),
+        }
+    }
+
     /// Accepts `postgres://`, `postgresql://`, the original's `postgresql+asyncpg://`, and
     /// `sqlite://` / `sqlite:` URLs.
     pub fn parse(url: &str) -> Result<Self, String> {
@@ -187,4 +213,17 @@ pub async fn connect(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
         DatabaseUrl::Postgres(url) => Arc::new(PgStore::connect(url).await?),
         DatabaseUrl::Sqlite(url) => Arc::new(SqliteStore::connect(url).await?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://gateway:s3cret-pw@db:5432/gw").unwrap();
+        let debug = format!("{url:?}");
+        assert!(!debug.contains("s3cret-pw"), "{debug}");
+        assert_eq!(debug, r#"Postgres("postgres://gateway:***@db:5432/gw")"#);
+    }
 }
