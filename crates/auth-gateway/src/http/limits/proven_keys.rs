@@ -45,6 +45,17 @@ impl ProvenKeys {
 
     pub fn prove(&self, digest: [u8; 32]) {
         let round = self.round.load(Ordering::Relaxed);
+        // Every accepted request lands here: a key already marked this round (nearly
+        // all of them) costs the shared read lock only, not the exclusive one.
+        let known = self
+            .keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&digest)
+            .is_some_and(|used| *used == round);
+        if known {
+            return;
+        }
         let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
         if keys.len() < MAX_PROVEN_KEYS || keys.contains_key(&digest) {
             keys.insert(digest, round);
