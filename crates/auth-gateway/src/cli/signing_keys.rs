@@ -16,7 +16,7 @@ pub enum SigningKeysCommand {
     /// Make a new current key; the previous one stays published for the overlap.
     Rotate {
         /// How long the previous key stays published, e.g. 24h: longer than an access
-        /// token lives. At least 10m.
+        /// token lives. At least 10m; default 24h.
         #[arg(long, value_parser = super::parse_duration)]
         overlap: Option<chrono::Duration>,
     },

@@ -1,5 +1,5 @@
 //! Storage: narrow role traits (sessions, credentials, leases, clients, audit, key
-//! bookkeeping, the change feed, health) joined by one [`Store`] supertrait, and two
+//! bookkeeping, resources, signing keys, the change feed, health) joined by one [`Store`] supertrait, and two
 //! backends: PostgreSQL for production and many replicas, SQLite as the embedded default.
 //! Every statement is written once, in `sql`, for both; `postgres` and `sqlite` hold only
 //! what truly differs (connecting, how a time and a JSON list are stored, the change
