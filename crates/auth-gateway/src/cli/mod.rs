@@ -1,5 +1,5 @@
-//! The admin command line: `generate-keys`, `reencrypt`, `clients`, `audit` and
-//! `import-legacy`, next to the default `serve`. Each command is a function taking
+//! The admin command line: `generate-keys`, `reencrypt`, `clients`, `resources`,
+//! `signing-keys`, `audit` and `import-legacy`, next to the default `serve`. Each command is a function taking
 //! explicit inputs and an output, so tests call them directly.
 
 pub mod audit;
@@ -7,6 +7,8 @@ pub mod clients;
 pub mod generate_keys;
 pub mod import_legacy;
 pub mod reencrypt;
+pub mod resources;
+pub mod signing_keys;
 
 use crate::config::Config;
 use crate::core::clock::{Clock as _, SystemClock};
@@ -40,6 +42,12 @@ pub enum Command {
     /// Manage per-MCP-server API keys.
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
+    /// Manage the MCP servers registered as OAuth protected resources.
+    #[command(subcommand)]
+    Resources(resources::ResourcesCommand),
+    /// Manage the keys that sign the gateway's access tokens.
+    #[command(subcommand)]
+    SigningKeys(signing_keys::SigningKeysCommand),
     /// Print the audit trail.
     Audit(audit::Args),
     /// Import grants from the original Python gateway's database.
@@ -64,6 +72,18 @@ pub async fn run(command: Command) -> Option<anyhow::Result<()>> {
                 Ok(()) => clients::run(store.as_ref(), now, command, &mut out).await,
                 Err(error) => Err(error),
             },
+            Err(error) => Err(error),
+        },
+        Command::Resources(command) => match open().await {
+            Ok((store, _, providers)) => {
+                resources::run(store.as_ref(), now, command, &providers, &mut out).await
+            }
+            Err(error) => Err(error),
+        },
+        Command::SigningKeys(command) => match open().await {
+            Ok((store, keys, _)) => {
+                signing_keys::run(store.as_ref(), &keys, now, command, &mut out).await
+            }
             Err(error) => Err(error),
         },
         Command::Audit(args) => match open().await {

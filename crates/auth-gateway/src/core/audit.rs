@@ -35,10 +35,14 @@ pub enum AuditAction {
     ClientRotated,
     LegacyImport,
     KeyRotation,
+    ResourceAdded,
+    ResourceRemoved,
+    SigningKeyCreated,
+    SigningKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 16] = [
         Self::SignInStarted,
         Self::SignInCompleted,
         Self::SignInFailed,
@@ -51,6 +55,10 @@ impl AuditAction {
         Self::ClientRotated,
         Self::LegacyImport,
         Self::KeyRotation,
+        Self::ResourceAdded,
+        Self::ResourceRemoved,
+        Self::SigningKeyCreated,
+        Self::SigningKeyRotated,
     ];
 
     /// The stored string; existing rows hold these, so they never change.
@@ -68,6 +76,10 @@ impl AuditAction {
             Self::ClientRotated => "client_rotated",
             Self::LegacyImport => "legacy_import",
             Self::KeyRotation => "key_rotation",
+            Self::ResourceAdded => "resource_added",
+            Self::ResourceRemoved => "resource_removed",
+            Self::SigningKeyCreated => "signing_key_created",
+            Self::SigningKeyRotated => "signing_key_rotated",
         }
     }
 
@@ -281,6 +293,10 @@ mod tests {
                 "client_rotated",
                 "legacy_import",
                 "key_rotation",
+                "resource_added",
+                "resource_removed",
+                "signing_key_created",
+                "signing_key_rotated",
             ]
         );
         for action in AuditAction::ALL {

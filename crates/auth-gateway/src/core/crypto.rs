@@ -30,6 +30,8 @@ pub enum Binding<'a> {
     },
     /// The PKCE verifier of a sign-in session.
     SessionVerifier { session_id: &'a str },
+    /// The private half of an access-token signing key, by its `kid`.
+    SigningKey { kid: &'a str },
 }
 
 impl Binding<'_> {
@@ -41,6 +43,7 @@ impl Binding<'_> {
                 field,
             } => format!("credential|{provider}|{user_email}|{field}"),
             Self::SessionVerifier { session_id } => format!("session|{session_id}|pkce_verifier"),
+            Self::SigningKey { kid } => format!("signing_key|{kid}|private_key"),
         }
     }
 }
@@ -61,6 +64,9 @@ pub enum CryptoError {
     Tampered,
     #[error("ciphertext belongs to another row")]
     WrongRow,
+    /// A signing key could not be made, or a stored one does not parse.
+    #[error("signing key unusable")]
+    SigningKey,
 }
 
 /// The plaintext inside every Fernet token we write. `Cow`, not `&str`: a label or secret

@@ -7,6 +7,7 @@
 use super::admin::health::Readiness;
 use super::admin::key_rotation::KeyUsage;
 use super::audit::AuditLog;
+use super::authz::jwks::Jwks;
 use super::client::Client;
 use super::clock::Clock;
 use super::crypto::KeyRing;
@@ -114,6 +115,17 @@ impl Gateway {
     /// Key ids in use and the unknown ones, counted now, for the startup report.
     pub async fn key_usage(&self) -> Result<KeyUsage, CoreError> {
         self.services.key_watch.key_usage().await
+    }
+
+    /// The public signing keys as a JWKS (`GET /oauth/jwks`); makes the first key if
+    /// there is none.
+    pub async fn jwks(&self) -> Result<Jwks, CoreError> {
+        self.services.signing_keys.jwks().await
+    }
+
+    /// The key that signs access tokens now, made on first need.
+    pub async fn current_signing_key(&self) -> Result<crate::store::SigningKeyRecord, CoreError> {
+        self.services.signing_keys.current().await
     }
 
     /// Key ids found in the database that no configured key opens (a recent count).

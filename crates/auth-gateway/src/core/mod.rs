@@ -19,6 +19,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod authz;
 pub mod client;
 pub mod clock;
 pub mod crypto;

@@ -10,6 +10,7 @@ use super::admin::clients::ApiKeys;
 use super::admin::health::Health;
 use super::admin::key_rotation::KeyWatch;
 use super::audit::AuditLog;
+use super::authz::signing_keys::SigningKeys;
 use super::clock::Clock;
 use super::crypto::KeyRing;
 use super::flows::credentials::Credentials;
@@ -69,6 +70,7 @@ pub struct Services {
     pub maintenance: Maintenance,
     pub key_watch: Arc<KeyWatch>,
     pub health: Health,
+    pub signing_keys: SigningKeys,
 }
 
 impl Pieces {
@@ -95,6 +97,7 @@ impl Pieces {
         let refresher = Arc::new(self.refresher(&credentials));
         let key_watch = Arc::new(KeyWatch {
             store: self.store(),
+            signing_keys: self.store(),
             keys: Arc::clone(&self.keys),
             clock: Arc::clone(&self.clock),
             last: std::sync::Mutex::default(),
@@ -125,6 +128,12 @@ impl Pieces {
                 cache: Arc::clone(&self.cache),
             },
             key_watch,
+            signing_keys: SigningKeys {
+                store: self.store(),
+                audit: self.store(),
+                keys: Arc::clone(&self.keys),
+                clock: Arc::clone(&self.clock),
+            },
         }
     }
 

@@ -83,6 +83,7 @@ pub fn api_routes(metrics_route: bool) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(routes::flow::handle_callback))
         .routes(routes!(routes::flow::open_connect_link))
         .routes(routes!(routes::health::check_health))
+        .routes(routes!(routes::oauth::get_jwks))
         .routes(routes!(routes::ops::check_ready))
         .routes(routes!(routes::ops::get_openapi))
         .routes(routes!(routes::ops::show_docs));

@@ -1,5 +1,5 @@
 //! Storage: narrow role traits (sessions, credentials, leases, clients, audit, key
-//! bookkeeping, the change feed, health) joined by one [`Store`] supertrait, and two
+//! bookkeeping, resources, signing keys, the change feed, health) joined by one [`Store`] supertrait, and two
 //! backends: PostgreSQL for production and many replicas, SQLite as the embedded default.
 //! Every statement is written once, in `sql`, for both; `postgres` and `sqlite` hold only
 //! what truly differs (connecting, how a time and a JSON list are stored, the change
@@ -17,11 +17,12 @@ mod sqlite;
 
 pub use records::{
     AuditEvent, AuditQuery, ClientRecord, CredentialChange, CredentialRecord, ImportedCredential,
-    NewClient, NewSession, RefreshedTokens, SessionRecord, SessionVerifier, SignInGrant,
+    NewClient, NewSession, NewSigningKey, RefreshedTokens, ResourceRecord, SessionRecord,
+    SessionVerifier, SignInGrant, SigningKeyRecord,
 };
 pub use roles::{
     AuditStore, ChangeFeed, ClientStore, CredentialStore, Health, KeyStore, LeaseStore,
-    SessionStore,
+    ResourceStore, SessionStore, SigningKeyStore,
 };
 // Re-exported: the backends and the store contract tests name them through `store`.
 pub use crate::domain::{CredentialStatus, KeyIdCount, PoolStats, SessionState, StatusCount};
@@ -106,6 +107,8 @@ pub trait Store:
     + ClientStore
     + AuditStore
     + KeyStore
+    + ResourceStore
+    + SigningKeyStore
     + ChangeFeed
     + Send
     + Sync
@@ -121,6 +124,8 @@ impl<T> Store for T where
         + ClientStore
         + AuditStore
         + KeyStore
+        + ResourceStore
+        + SigningKeyStore
         + ChangeFeed
         + Send
         + Sync

@@ -173,3 +173,43 @@ pub struct SessionVerifier {
     pub id: Uuid,
     pub pkce_verifier: Sealed,
 }
+
+/// An MCP server registered at the gateway as an OAuth protected resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRecord {
+    /// The canonical URI, normalised (see `core::authz::resources`); the key.
+    pub uri: String,
+    /// The API client that owns the MCP server.
+    pub client_name: String,
+    /// The upstream provider whose tokens its tools use.
+    pub provider: String,
+    /// The upstream scopes its tools need.
+    pub scopes: Vec<String>,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A signing key to store: its private half sealed by the key ring.
+#[derive(Debug, Clone)]
+pub struct NewSigningKey {
+    pub kid: String,
+    /// `ES256`.
+    pub algorithm: String,
+    /// The public key as an uncompressed SEC1 point (`04 ‖ x ‖ y`).
+    pub public_key: Vec<u8>,
+    /// The PKCS#8 private key, sealed.
+    pub private_key: Sealed,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored signing key: the current one (`retires_at` is `None`) or a previous one,
+/// published until `retires_at`.
+#[derive(Debug, Clone)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub algorithm: String,
+    pub public_key: Vec<u8>,
+    pub private_key: Sealed,
+    pub created_at: DateTime<Utc>,
+    pub retires_at: Option<DateTime<Utc>>,
+}

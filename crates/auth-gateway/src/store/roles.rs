@@ -5,8 +5,8 @@
 
 use super::{
     AuditEvent, AuditQuery, ClientRecord, CredentialChange, CredentialRecord, ImportedCredential,
-    NewClient, NewSession, RefreshedTokens, SessionRecord, SessionVerifier, SignInGrant,
-    StoreResult,
+    NewClient, NewSession, NewSigningKey, RefreshedTokens, ResourceRecord, SessionRecord,
+    SessionVerifier, SignInGrant, SigningKeyRecord, StoreResult,
 };
 use crate::domain::{KeyIdCount, PoolStats, Sealed, StatusCount};
 use async_trait::async_trait;
@@ -275,4 +275,60 @@ pub trait ChangeFeed: Send + Sync {
     /// `None` when the backend cannot tell (then nothing may be cached).
     async fn credential_changes(&self)
     -> StoreResult<Option<BoxStream<'static, CredentialChange>>>;
+}
+
+/// MCP servers registered as OAuth protected resources, by canonical URI.
+#[async_trait]
+pub trait ResourceStore: Send + Sync {
+    /// Registers a resource; `false` (nothing written) when the URI is taken.
+    async fn insert_resource(&self, resource: &ResourceRecord) -> StoreResult<bool>;
+
+    async fn resource(&self, uri: &str) -> StoreResult<Option<ResourceRecord>>;
+
+    /// Every resource, by URI.
+    async fn resources(&self) -> StoreResult<Vec<ResourceRecord>>;
+
+    /// Removes a resource; `false` when there was none.
+    async fn delete_resource(&self, uri: &str) -> StoreResult<bool>;
+}
+
+/// The keys that sign the gateway's access tokens: one current key, and previous ones
+/// still published until they retire. Their private halves are sealed by the key ring,
+/// so the key bookkeeping (count, re-seal) covers them too.
+#[async_trait]
+pub trait SigningKeyStore: Send + Sync {
+    /// The current key, if one was made.
+    async fn current_signing_key(&self) -> StoreResult<Option<SigningKeyRecord>>;
+
+    /// Stores `key` as the current key unless there already is one (then `false` and
+    /// nothing written): of replicas racing to make the first key, exactly one wins.
+    async fn insert_first_signing_key(&self, key: &NewSigningKey) -> StoreResult<bool>;
+
+    /// In one transaction: if `expected_current` is still the current key, retires it at
+    /// `previous_retires_at` and makes `key` current. `false` (nothing written) when
+    /// another rotation got there first.
+    async fn rotate_signing_key(
+        &self,
+        expected_current: &str,
+        key: &NewSigningKey,
+        previous_retires_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// The current key and the previous ones not retired at `now`, newest first.
+    async fn published_signing_keys(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<SigningKeyRecord>>;
+
+    /// Deletes keys retired before `before`; returns how many.
+    async fn delete_signing_keys_retired_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// How many sealed private keys each key-ring key id holds, by key id.
+    async fn signing_key_id_counts(&self) -> StoreResult<Vec<KeyIdCount>>;
+
+    /// Signing keys whose private key is not sealed under `key_id` (a handful at most).
+    async fn signing_keys_not_under(&self, key_id: &str) -> StoreResult<Vec<SigningKeyRecord>>;
+
+    /// Replaces a signing key's sealed private key if it still is `old` (compare-and-swap).
+    async fn reseal_signing_key(&self, kid: &str, old: &Sealed, new: &Sealed) -> StoreResult<bool>;
 }

@@ -33,6 +33,8 @@ const CORE_MAY_USE_FROM_STORE: &[&str] = &[
     "KeyStore",
     "LeaseStore",
     "SessionStore",
+    "ResourceStore",
+    "SigningKeyStore",
     "LegacyReader",
     "StoreError",
     "StoreResult",
@@ -49,6 +51,9 @@ const CORE_MAY_USE_FROM_STORE: &[&str] = &[
     "SessionRecord",
     "SessionVerifier",
     "SignInGrant",
+    "ResourceRecord",
+    "NewSigningKey",
+    "SigningKeyRecord",
 ];
 
 /// What the core may name in `upstream`: the `Provider` trait, its error and the values

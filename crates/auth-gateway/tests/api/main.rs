@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod admin_cli;
+mod authorization_server;
 mod background_refresh;
 mod bad_input;
 mod clients;

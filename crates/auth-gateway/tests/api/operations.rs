@@ -294,6 +294,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/auth/callback/{provider}"),
     ("GET", "/connect/{token}"),
     ("GET", "/health"),
+    ("GET", "/oauth/jwks"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
     ("GET", "/openapi.json"),

@@ -17,6 +17,10 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The authorization server's roles (resources, signing keys).
+mod authz;
+use authz::*;
+
 /// Generates one `#[tokio::test]` per suite function for a backend. Suite functions take
 /// the store, or (`@database`) the whole test database when they need its URL.
 macro_rules! contract_tests {
@@ -52,6 +56,10 @@ macro_rules! contract_tests {
                 resealing_a_credential_is_fenced_on_the_version_and_keeps_it,
                 resealing_a_session_verifier_is_a_compare_and_swap,
                 importing_a_credential_never_overwrites_an_existing_grant,
+                resources_are_registered_once_listed_by_uri_and_removed,
+                exactly_one_of_sixteen_concurrent_first_signing_keys_wins,
+                rotating_a_signing_key_retires_the_previous_one_and_is_fenced,
+                signing_key_ciphertexts_are_counted_and_resealed_by_compare_and_swap,
             );
             contract_tests!(@database $backend;
                 migrations_are_idempotent_across_connects,

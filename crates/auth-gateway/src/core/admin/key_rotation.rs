@@ -7,7 +7,10 @@ use crate::core::clock::Clock;
 use crate::core::crypto::{Binding, KeyRing, Sealed};
 use crate::core::error::CoreError;
 use crate::domain::KeyIdCount;
-use crate::store::{CredentialRecord, KeyStore, SessionVerifier, Store, StoreError};
+use crate::store::{
+    CredentialRecord, KeyStore, SessionVerifier, SigningKeyRecord, SigningKeyStore, Store,
+    StoreError,
+};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,7 +24,8 @@ const MAX_ATTEMPTS: usize = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyUsage {
     pub primary_key_id: String,
-    /// Ciphertexts per key id found in the database (credentials and sessions).
+    /// Ciphertexts per key id found in the database (credentials, sessions and signing
+    /// keys).
     pub counts: Vec<KeyIdCount>,
     /// Key ids found in the database that no configured key has: those rows cannot be
     /// decrypted, so the gateway must not report ready.
@@ -45,8 +49,27 @@ impl KeyUsage {
 }
 
 /// Counts ciphertexts per key id and names the ids `keys` cannot open.
-pub async fn key_usage(store: &dyn KeyStore, keys: &KeyRing) -> Result<KeyUsage, StoreError> {
-    let counts = store.key_id_counts().await?;
+pub async fn key_usage(store: &dyn Store, keys: &KeyRing) -> Result<KeyUsage, StoreError> {
+    count_key_usage(store, store, keys).await
+}
+
+/// [`key_usage`] over the two roles that hold ciphertexts' key ids.
+async fn count_key_usage(
+    store: &dyn KeyStore,
+    signing_keys: &dyn SigningKeyStore,
+    keys: &KeyRing,
+) -> Result<KeyUsage, StoreError> {
+    let mut counts = store.key_id_counts().await?;
+    for signing in signing_keys.signing_key_id_counts().await? {
+        match counts
+            .iter_mut()
+            .find(|count| count.key_id == signing.key_id)
+        {
+            Some(count) => count.ciphertexts += signing.ciphertexts,
+            None => counts.push(signing),
+        }
+    }
+    counts.sort_by(|a, b| a.key_id.cmp(&b.key_id));
     let unknown = counts
         .iter()
         .filter(|count| !keys.key_ids().any(|id| id == count.key_id))
@@ -63,9 +86,10 @@ pub async fn key_usage(store: &dyn KeyStore, keys: &KeyRing) -> Result<KeyUsage,
 const KEY_CHECK_MAX_AGE: chrono::Duration = chrono::Duration::seconds(30);
 
 /// Counts the key ids in use for the startup report and readiness, remembering the
-/// last count. Uses: `KeyStore`.
+/// last count. Uses: `KeyStore`, `SigningKeyStore`.
 pub struct KeyWatch {
     pub(in crate::core) store: Arc<dyn KeyStore>,
+    pub(in crate::core) signing_keys: Arc<dyn SigningKeyStore>,
     pub(in crate::core) keys: Arc<KeyRing>,
     pub(in crate::core) clock: Arc<dyn Clock>,
     /// The last count and when it was made.
@@ -75,7 +99,8 @@ pub struct KeyWatch {
 impl KeyWatch {
     /// Key ids in use and the unknown ones, counted now, for the startup report.
     pub async fn key_usage(&self) -> Result<KeyUsage, CoreError> {
-        let usage = key_usage(self.store.as_ref(), &self.keys).await?;
+        let usage =
+            count_key_usage(self.store.as_ref(), self.signing_keys.as_ref(), &self.keys).await?;
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         *last = Some((self.clock.now(), usage.clone()));
         Ok(usage)
@@ -112,7 +137,7 @@ pub struct ReencryptOptions {
 /// A row no configured key could open: reported and left as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowFailure {
-    /// `credential <user> <provider>` or `session <id>`.
+    /// `credential <user> <provider>`, `session <id>` or `signing key <kid>`.
     pub row: String,
     pub reason: String,
 }
@@ -137,7 +162,7 @@ enum Outcome {
     Failed(RowFailure),
 }
 
-/// Re-encrypts every credential and session verifier not under the primary key, in
+/// Re-encrypts every credential, session verifier and signing key not under the primary key, in
 /// batches. Each credential write is fenced on the row version read (without bumping
 /// it, since the secrets are unchanged): a row a refresher rewrote meanwhile is re-read,
 /// never overwritten with older tokens. `progress` is told how many ciphertexts each
@@ -194,6 +219,9 @@ pub async fn reencrypt(
             );
             progress(1);
         }
+    }
+    if !summary.stopped_early {
+        reseal_signing_keys(store, keys, &mut summary, options, progress).await?;
     }
     if !options.dry_run {
         let outcome = if summary.failed.is_empty() {
@@ -336,6 +364,53 @@ async fn reseal_session(
         Ok(new) => Ok(
             if store
                 .reseal_session_verifier(row.id, &row.pkce_verifier, &new)
+                .await?
+            {
+                Outcome::Resealed
+            } else {
+                Outcome::Concurrent
+            },
+        ),
+    }
+}
+
+/// The signing keys' sealed private keys, after the credentials and sessions: a handful
+/// of rows, read at once. Each write is a compare-and-swap on the old ciphertext.
+async fn reseal_signing_keys(
+    store: &dyn Store,
+    keys: &KeyRing,
+    summary: &mut ReencryptSummary,
+    options: ReencryptOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), StoreError> {
+    let all = store.signing_keys_not_under(keys.primary_key_id()).await?;
+    let found = all.len();
+    let rows = take_within_limit(all, summary, options.limit);
+    summary.stopped_early = rows.len() < found;
+    for row in &rows {
+        let outcome = reseal_signing_key(store, keys, row, options.dry_run).await?;
+        tally(summary, outcome);
+        progress(1);
+    }
+    Ok(())
+}
+
+async fn reseal_signing_key(
+    store: &dyn Store,
+    keys: &KeyRing,
+    row: &SigningKeyRecord,
+    dry_run: bool,
+) -> Result<Outcome, StoreError> {
+    let binding = Binding::SigningKey { kid: &row.kid };
+    match reseal(keys, binding, &row.private_key) {
+        Err(reason) => Ok(Outcome::Failed(RowFailure {
+            row: format!("signing key {}", row.kid),
+            reason,
+        })),
+        Ok(_) if dry_run => Ok(Outcome::Resealed),
+        Ok(new) => Ok(
+            if store
+                .reseal_signing_key(&row.kid, &row.private_key, &new)
                 .await?
             {
                 Outcome::Resealed

@@ -26,7 +26,9 @@ mod clients;
 mod credentials;
 mod keys;
 mod leases;
+mod resources;
 mod sessions;
+mod signing_keys;
 
 use super::roles::Health;
 use super::rows;

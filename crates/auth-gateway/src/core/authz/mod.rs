@@ -1,0 +1,8 @@
+//! The gateway as the OAuth 2.1 authorization server for MCP servers
+//! (docs/authorization-server.md): the registered resources, and the keys that sign the
+//! access tokens and are published as a JWKS. The endpoints that issue tokens build on
+//! these.
+
+pub mod jwks;
+pub mod resources;
+pub mod signing_keys;
