@@ -20,7 +20,10 @@ pub struct Client {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Access {
     pub providers: Option<Vec<String>>,
+    /// Scopes beyond the provider's defaults, or with `defaults_excluded` all of them.
     pub scopes: Option<Vec<String>>,
+    /// The operator took the provider's defaults away from this client.
+    pub defaults_excluded: bool,
 }
 
 impl Client {
@@ -42,15 +45,27 @@ impl Client {
         }
     }
 
-    /// Fails with `ForbiddenScope` for the first scope outside the client's allow-list
-    /// that is not one of the provider's defaults (those every sign-in asks for).
+    /// Whether the client may hold every one of `scopes` (a grant's): true for a client
+    /// without a scope allow-list. Allocates nothing, so the token path stays as cheap
+    /// for a client whose allow-list covers the grant.
+    pub fn may_hold_all(&self, scopes: &[String], defaults: &ScopeSet) -> bool {
+        scopes.iter().all(|scope| self.may_hold(scope, defaults))
+    }
+
+    /// Whether the client may hold `scope`: on its allow-list or one of the provider's
+    /// defaults (a client without an allow-list may hold anything).
+    pub fn may_hold(&self, scope: &str, defaults: &ScopeSet) -> bool {
+        self.access.scopes.as_ref().is_none_or(|allowed| {
+            (!self.access.defaults_excluded && defaults.contains(scope))
+                || allowed.iter().any(|a| a == scope)
+        })
+    }
+
+    /// Fails with `ForbiddenScope` for the first requested scope the client may not hold.
     pub fn check_scopes(&self, requested: &ScopeSet, defaults: &ScopeSet) -> Result<(), CoreError> {
-        let Some(allowed) = &self.access.scopes else {
-            return Ok(());
-        };
         match requested
             .iter()
-            .find(|scope| !defaults.contains(scope) && !allowed.iter().any(|a| a == scope))
+            .find(|scope| !self.may_hold(scope, defaults))
         {
             Some(refused) => Err(CoreError::ForbiddenScope(
                 refused.chars().take(256).collect(),

@@ -262,6 +262,27 @@ impl Provider for Google {
         .await
     }
 
+    /// Google takes a `scope` on a refresh request: a subset of the grant gets a token
+    /// with only those scopes, and the answer's `scope` lists them; a scope beyond the
+    /// grant is `invalid_scope` (RFC 6749 §6, which Google follows; its client libraries
+    /// send the credentials' scopes on refresh). `google-emulator` answers the same way.
+    async fn refresh_narrowed(
+        &self,
+        refresh_token: &SecretString,
+        scopes: &ScopeSet,
+    ) -> Result<TokenGrant, UpstreamError> {
+        let scope = scopes.to_space_separated();
+        self.observed(
+            "refresh",
+            self.token_request(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose_secret()),
+                ("scope", &scope),
+            ]),
+        )
+        .await
+    }
+
     async fn revoke(&self, token: &SecretString) -> Result<(), UpstreamError> {
         self.observed("revoke", self.post_revoke(token)).await
     }
