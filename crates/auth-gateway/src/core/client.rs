@@ -74,3 +74,39 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(scopes: Option<&[&str]>, defaults_excluded: bool) -> Client {
+        Client {
+            name: "ads".into(),
+            access: Access {
+                providers: None,
+                scopes: scopes.map(|s| s.iter().map(ToString::to_string).collect()),
+                defaults_excluded,
+            },
+        }
+    }
+
+    #[test]
+    fn a_client_holds_its_list_and_the_defaults_unless_they_were_taken_away() {
+        let defaults = ScopeSet::from_space_separated("openid email");
+        let grant = ["openid".to_owned(), "ads".to_owned(), "drive".to_owned()];
+        assert!(client(None, false).may_hold_all(&grant, &defaults));
+        let ads = client(Some(&["ads"]), false);
+        assert!(ads.may_hold("openid", &defaults) && ads.may_hold("ads", &defaults));
+        assert!(!ads.may_hold_all(&grant, &defaults));
+        assert!(ads.may_hold_all(&grant[..2], &defaults));
+        let ads_only = client(Some(&["ads"]), true);
+        assert!(!ads_only.may_hold("openid", &defaults));
+        assert!(ads_only.may_hold("ads", &defaults));
+        let requested = ScopeSet::from_space_separated("email");
+        assert!(ads.check_scopes(&requested, &defaults).is_ok());
+        assert!(matches!(
+            ads_only.check_scopes(&requested, &defaults),
+            Err(CoreError::ForbiddenScope(scope)) if scope == "email"
+        ));
+    }
+}

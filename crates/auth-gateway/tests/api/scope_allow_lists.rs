@@ -168,7 +168,28 @@ async fn an_operator_can_take_the_default_scopes_away_from_a_client(backend: Bac
     assert_eq!(body["detail"]["error"], "scope_not_allowed");
 }
 
+async fn a_refresh_token_rotated_by_a_narrowed_refresh_is_kept_for_the_grant(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.emulator.set_rotate_refresh_tokens(true);
+    let ads = create(&app, "ads-mcp", Some(&[ADWORDS])).await;
+    sign_in_with_drive(&app).await;
+    let (status, body) = token(&app, &ads, &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The grant's own token expires; its refresh uses the token the narrowing rotated.
+    app.expire_tokens();
+    let (status, body) = token(&app, API_KEY, &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, scopes) = carried(&app, &body);
+    assert!(scopes.iter().any(|s| s == DRIVE), "{scopes:?}");
+    let (status, body) = token(&app, &ads, &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, scopes) = carried(&app, &body);
+    assert!(!scopes.iter().any(|s| s == DRIVE), "{scopes:?}");
+}
+
 on_both_backends!(
+    a_refresh_token_rotated_by_a_narrowed_refresh_is_kept_for_the_grant,
     an_operator_can_take_the_default_scopes_away_from_a_client,
     a_restricted_client_never_gets_scopes_another_client_had_granted,
     a_rejected_narrowed_token_is_replaced_by_another_narrowed_one,
