@@ -262,10 +262,13 @@ impl Provider for Google {
         .await
     }
 
-    /// Google takes a `scope` on a refresh request: a subset of the grant gets a token
-    /// with only those scopes, and the answer's `scope` lists them; a scope beyond the
-    /// grant is `invalid_scope` (RFC 6749 §6, which Google follows; its client libraries
-    /// send the credentials' scopes on refresh). `google-emulator` answers the same way.
+    /// A refresh naming a subset of the grant (RFC 6749 §6: the scope may not exceed
+    /// the grant, and a narrower one is allowed). Google's guide to refreshing lists no
+    /// `scope` parameter, but its token endpoint takes one, and its client libraries
+    /// send the credentials' scopes on refresh and read the answer's `scope`: a subset
+    /// gets a token with only those scopes, a scope beyond the grant `invalid_scope`.
+    /// `google-emulator` answers the same way. The caller never trusts this blindly: an
+    /// answer whose `scope` is wider than asked is withheld.
     async fn refresh_narrowed(
         &self,
         refresh_token: &SecretString,

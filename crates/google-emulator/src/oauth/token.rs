@@ -210,9 +210,9 @@ fn refresh(inner: &mut Inner, params: &HashMap<String, String>) -> Response {
 
 /// The `scope` of a refresh request (RFC 6749 §6): absent or empty means the whole
 /// grant; a subset of the granted scopes gets a token with only those; anything not
-/// granted is refused as `invalid_scope`, and nothing is minted. Google honours a
-/// subset the same way (its client libraries send the credentials' scopes on refresh
-/// and read the answer's `scope`).
+/// granted is refused as `invalid_scope`, and nothing is minted. This is how Google's
+/// token endpoint treats a refresh's `scope`, which its client libraries send (and
+/// whose answer's `scope` they read); its refresh guide does not list the parameter.
 fn narrowed_scopes(
     inner: &Inner,
     grant_id: u64,
