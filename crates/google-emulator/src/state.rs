@@ -111,6 +111,8 @@ pub(crate) struct AccessTokenRecord {
     pub grant_id: u64,
     pub seq: u64,
     pub expires_at: Instant,
+    /// What this token may do: the grant's scopes, or the subset a refresh asked for.
+    pub scopes: Vec<String>,
 }
 
 /// Knobs the controls turn.
@@ -212,8 +214,8 @@ impl Inner {
         seq
     }
 
-    /// Mints an access token for `grant_id` with the current lifetime.
-    pub fn mint_access_token(&mut self, grant_id: u64) -> (String, u64) {
+    /// Mints an access token for `grant_id`, carrying `scopes`, with the current lifetime.
+    pub fn mint_access_token(&mut self, grant_id: u64, scopes: Vec<String>) -> (String, u64) {
         let lifetime = self.settings.access_token_lifetime_secs;
         let token = ids::access_token();
         let seq = self.next_seq();
@@ -223,6 +225,7 @@ impl Inner {
                 grant_id,
                 seq,
                 expires_at: Instant::now() + Duration::from_secs(lifetime),
+                scopes,
             },
         );
         (token, lifetime)
@@ -237,8 +240,8 @@ impl Inner {
         self.grants.get(&record.grant_id)
     }
 
-    /// What an API request's bearer token is: live, expired, or unknown
-    /// (revoked tokens are forgotten, so they count as unknown).
+    /// What an API request's bearer token is: live (with its grant and its own
+    /// scopes), expired, or unknown (revoked tokens are forgotten, so they count as unknown).
     pub fn classify_access_token(&self, token: &str) -> TokenStatus<'_> {
         let Some(record) = self.access_tokens.get(token) else {
             return TokenStatus::Unknown;
@@ -246,7 +249,7 @@ impl Inner {
         match self.grants.get(&record.grant_id) {
             None => TokenStatus::Unknown,
             Some(_) if Instant::now() >= record.expires_at => TokenStatus::Expired,
-            Some(grant) => TokenStatus::Live(grant),
+            Some(grant) => TokenStatus::Live(grant, &record.scopes),
         }
     }
 
@@ -295,7 +298,7 @@ impl Inner {
 /// See [`Inner::classify_access_token`].
 #[derive(Debug)]
 pub(crate) enum TokenStatus<'a> {
-    Live(&'a Grant),
+    Live(&'a Grant, &'a [String]),
     Expired,
     Unknown,
 }

@@ -16,9 +16,13 @@ pub enum ClientsCommand {
         /// Providers the key may use, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         providers: Vec<String>,
-        /// Scopes the key may ask for beyond the providers' defaults (default: any).
+        /// Scopes the key may hold beyond the providers' defaults, comma-separated
+        /// (default: none). Tokens of grants that carry more are narrowed for this key.
         #[arg(long, value_delimiter = ',')]
         scopes: Option<Vec<String>>,
+        /// The key may hold only `--scopes`, not the providers' default scopes.
+        #[arg(long)]
+        no_default_scopes: bool,
     },
     /// List clients (never their keys).
     List,
@@ -43,6 +47,21 @@ fn print_key(out: &mut dyn Write, key: &NewKey) -> std::io::Result<()> {
 
 fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A client's scope allow-list as the operator reads it: `any` only for clients made
+/// before allow-lists held at issuance and left unrestricted.
+fn scopes_shown(client: &ClientRecord) -> String {
+    match (
+        client.allowed_scopes.as_deref(),
+        client.scopes_exclude_defaults,
+    ) {
+        (None, _) => "any".to_owned(),
+        (Some([]), true) => "none".to_owned(),
+        (Some(listed), true) => listed.join(","),
+        (Some([]), false) => "defaults".to_owned(),
+        (Some(extra), false) => format!("defaults,{}", extra.join(",")),
+    }
 }
 
 fn status(client: &ClientRecord, now: DateTime<Utc>) -> String {
@@ -81,7 +100,12 @@ pub async fn run(
             name,
             providers,
             scopes,
+            no_default_scopes,
         } => {
+            let scopes = clients::ScopeAllowance {
+                extra: scopes.unwrap_or_default(),
+                exclude_defaults: no_default_scopes,
+            };
             let (client, key) =
                 clients::create_client(store, now, &name, providers, scopes).await?;
             writeln!(
@@ -89,10 +113,7 @@ pub async fn run(
                 "Created client {} (providers: {}; scopes: {}).",
                 client.name,
                 client.allowed_providers.join(","),
-                client
-                    .allowed_scopes
-                    .as_ref()
-                    .map_or_else(|| "any".to_owned(), |s| s.join(","))
+                scopes_shown(&client)
             )?;
             print_key(out, &key)?;
         }
@@ -108,10 +129,7 @@ pub async fn run(
                     "{:<24} {:<20} {:<30} {:<20} {}",
                     client.name,
                     client.allowed_providers.join(","),
-                    client
-                        .allowed_scopes
-                        .as_ref()
-                        .map_or_else(|| "any".to_owned(), |s| s.join(",")),
+                    scopes_shown(&client),
                     time(client.created_at),
                     status(&client, now)
                 )?;

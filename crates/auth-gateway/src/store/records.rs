@@ -114,6 +114,8 @@ pub struct NewClient {
     pub allowed_providers: Vec<String>,
     /// `None`: any scope the provider allows.
     pub allowed_scopes: Option<Vec<String>>,
+    /// The allow-list is all the client may hold: the providers' defaults are not added.
+    pub scopes_exclude_defaults: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -125,6 +127,7 @@ pub struct ClientRecord {
     pub key_digest: Vec<u8>,
     pub allowed_providers: Vec<String>,
     pub allowed_scopes: Option<Vec<String>>,
+    pub scopes_exclude_defaults: bool,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     /// The digest replaced by the last rotation, valid until `previous_key_valid_until`.

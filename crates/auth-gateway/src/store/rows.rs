@@ -33,8 +33,8 @@ pub(super) use credential_columns;
 /// The columns of `clients`, in `SELECT` lists.
 macro_rules! client_columns {
     () => {
-        "id, name, key_digest, allowed_providers, allowed_scopes, created_at, revoked_at, \
-         previous_key_digest, previous_key_valid_until"
+        "id, name, key_digest, allowed_providers, allowed_scopes, scopes_exclude_defaults, \
+         created_at, revoked_at, previous_key_digest, previous_key_valid_until"
     };
 }
 pub(super) use client_columns;
@@ -168,6 +168,8 @@ where
     Vec<u8>: Type<R::Database>,
     for<'r> Uuid: Decode<'r, R::Database>,
     Uuid: Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database>,
+    bool: Type<R::Database>,
 {
     Ok(ClientRecord {
         id: column(row, "id")?,
@@ -175,6 +177,7 @@ where
         key_digest: column(row, "key_digest")?,
         allowed_providers: row.list("allowed_providers")?,
         allowed_scopes: row.optional_list("allowed_scopes")?,
+        scopes_exclude_defaults: column(row, "scopes_exclude_defaults")?,
         created_at: row.time("created_at")?,
         revoked_at: row.optional_time("revoked_at")?,
         previous_key_digest: column(row, "previous_key_digest")?,

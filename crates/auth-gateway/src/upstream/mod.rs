@@ -127,6 +127,20 @@ pub trait Provider: Send + Sync + 'static {
     /// Uses a refresh token (RFC 6749 §6).
     async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenGrant, UpstreamError>;
 
+    /// Uses a refresh token for an access token carrying only `scopes`, a subset of the
+    /// grant's (RFC 6749 §6). A provider that cannot narrow answers `Rejected`; the
+    /// caller also checks the answer's `scope`, since a provider may ignore the request.
+    async fn refresh_narrowed(
+        &self,
+        refresh_token: &SecretString,
+        scopes: &ScopeSet,
+    ) -> Result<TokenGrant, UpstreamError> {
+        let _ = (refresh_token, scopes);
+        Err(UpstreamError::Rejected(
+            "scope_narrowing_unsupported".into(),
+        ))
+    }
+
     /// Revokes a token and with it the grant (RFC 7009).
     async fn revoke(&self, token: &SecretString) -> Result<(), UpstreamError>;
 

@@ -30,6 +30,7 @@ async fn create(app: &TestApp, name: &str, providers: &[&str], scopes: Option<&[
             name: name.into(),
             providers: providers.iter().map(ToString::to_string).collect(),
             scopes: scopes.map(|s| s.iter().map(ToString::to_string).collect()),
+            no_default_scopes: false,
         },
     )
     .await;

@@ -20,6 +20,7 @@ mod lifecycle;
 mod migrations;
 mod operations;
 mod replicas;
+mod scope_allow_lists;
 mod secrets_at_rest;
 mod store_contract;
 mod support;

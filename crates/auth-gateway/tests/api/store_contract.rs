@@ -50,6 +50,7 @@ macro_rules! contract_tests {
                 storing_refreshed_tokens_releases_the_lease,
                 a_client_is_found_by_its_current_or_previous_key_digest,
                 a_client_name_is_taken_once_and_revocation_clears_the_previous_key,
+                a_client_without_the_default_scopes_reads_back_so,
                 audit_events_filter_by_user_and_time_and_keep_the_newest,
                 typed_audit_events_read_back_as_the_same_action_and_outcome,
                 key_id_counts_cover_token_columns_and_session_verifiers,
@@ -906,6 +907,7 @@ fn new_client(name: &str) -> NewClient {
         key_digest: digest(),
         allowed_providers: scopes(&["google"]),
         allowed_scopes: Some(scopes(&["https://www.googleapis.com/auth/adwords"])),
+        scopes_exclude_defaults: false,
         created_at: t0(),
     }
 }
@@ -960,6 +962,33 @@ async fn a_client_is_found_by_its_current_or_previous_key_digest(store: Arc<dyn 
             .await
             .expect("rotate")
     );
+}
+
+async fn a_client_without_the_default_scopes_reads_back_so(store: Arc<dyn Store>) {
+    let narrow = NewClient {
+        scopes_exclude_defaults: true,
+        ..new_client("narrow-mcp")
+    };
+    assert!(store.insert_client(&narrow).await.expect("insert"));
+    assert!(
+        store
+            .insert_client(&new_client("plain-mcp"))
+            .await
+            .expect("insert")
+    );
+    let listed = store.clients().await.expect("list");
+    let excluded: Vec<(&str, bool)> = listed
+        .iter()
+        .map(|client| (client.name.as_str(), client.scopes_exclude_defaults))
+        .collect();
+    assert_eq!(excluded, [("narrow-mcp", true), ("plain-mcp", false)]);
+    let found = store
+        .client_by_digest(&narrow.key_digest)
+        .await
+        .expect("read")
+        .expect("found");
+    assert!(found.scopes_exclude_defaults);
+    assert_eq!(found.allowed_scopes, narrow.allowed_scopes);
 }
 
 async fn a_client_name_is_taken_once_and_revocation_clears_the_previous_key(store: Arc<dyn Store>) {

@@ -44,16 +44,12 @@ pub(crate) fn authenticate(
     service: Service,
 ) -> Result<String, AuthFailure> {
     let token = bearer(headers).ok_or(AuthFailure::Missing)?;
-    let grant = match inner.classify_access_token(&token) {
-        TokenStatus::Live(grant) => grant,
+    let (grant, scopes) = match inner.classify_access_token(&token) {
+        TokenStatus::Live(grant, scopes) => (grant, scopes),
         TokenStatus::Expired => return Err(AuthFailure::Expired),
         TokenStatus::Unknown => return Err(AuthFailure::Unknown),
     };
-    if !grant
-        .scopes
-        .iter()
-        .any(|s| service.scopes.contains(&s.as_str()))
-    {
+    if !scopes.iter().any(|s| service.scopes.contains(&s.as_str())) {
         return Err(AuthFailure::ScopeInsufficient);
     }
     Ok(grant.email.clone())

@@ -106,6 +106,15 @@ impl EmulatorState {
         self.lock().valid_access_token(token).is_some()
     }
 
+    /// The scopes an issued access token carries (what Google's tokeninfo reports),
+    /// `None` for a token the emulator does not know or forgot (revoked).
+    pub fn access_token_scopes(&self, token: &str) -> Option<Vec<String>> {
+        self.lock()
+            .access_tokens
+            .get(token)
+            .map(|record| record.scopes.clone())
+    }
+
     /// The most recently minted unrevoked access token of `email` (it may
     /// have expired since).
     pub fn latest_access_token_for(&self, email: &str) -> Option<String> {

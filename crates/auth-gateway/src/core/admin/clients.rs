@@ -111,6 +111,7 @@ impl ApiKeys {
             access: Access {
                 providers: Some(record.allowed_providers),
                 scopes: record.allowed_scopes,
+                defaults_excluded: record.scopes_exclude_defaults,
             },
         })
     }
@@ -171,13 +172,22 @@ pub fn check_providers(
     Ok(unconfigured)
 }
 
+/// The scopes a new client may hold: its providers' defaults (unless excluded) and
+/// `extra`, nothing else, so a new client never gets every scope a grant carries
+/// (docs/threat-model.md A3).
+#[derive(Debug, Clone, Default)]
+pub struct ScopeAllowance {
+    pub extra: Vec<String>,
+    pub exclude_defaults: bool,
+}
+
 /// Creates a client; returns its record and its key (to show once).
 pub async fn create_client(
     store: &dyn Store,
     now: DateTime<Utc>,
     name: &str,
     providers: Vec<String>,
-    scopes: Option<Vec<String>>,
+    scopes: ScopeAllowance,
 ) -> Result<(ClientRecord, NewKey), ClientAdminError> {
     if !valid_name(name) {
         return Err(ClientAdminError::InvalidName);
@@ -191,7 +201,8 @@ pub async fn create_client(
         name: name.to_owned(),
         key_digest: key.digest.to_vec(),
         allowed_providers: providers,
-        allowed_scopes: scopes,
+        allowed_scopes: Some(scopes.extra),
+        scopes_exclude_defaults: scopes.exclude_defaults,
         created_at: now,
     };
     if !store.insert_client(&client).await? {
@@ -204,6 +215,7 @@ pub async fn create_client(
         key_digest: client.key_digest,
         allowed_providers: client.allowed_providers,
         allowed_scopes: client.allowed_scopes,
+        scopes_exclude_defaults: client.scopes_exclude_defaults,
         created_at: now,
         revoked_at: None,
         previous_key_digest: None,
@@ -275,6 +287,7 @@ mod tests {
             key_digest: digest.to_vec(),
             allowed_providers: vec!["google".into()],
             allowed_scopes: None,
+            scopes_exclude_defaults: false,
             created_at: DateTime::UNIX_EPOCH,
             revoked_at: None,
             previous_key_digest: None,

@@ -25,7 +25,7 @@ const REFRESH_LEASE: chrono::Duration = chrono::Duration::seconds(15);
 const PEER_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 /// Longest a request waits for peers before answering 503 (two leases' worth).
 const MAX_PEER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
+pub(super) const DEFAULT_TOKEN_LIFETIME_SECS: i64 = 3600;
 /// Seconds a caller is told to wait when the provider is unavailable.
 pub const RETRY_AFTER_SECS: u64 = 30;
 
@@ -253,7 +253,7 @@ impl Refresher {
 
     /// The provider rejected the refresh token: unless a peer replaced it meanwhile, the
     /// grant is marked as needing sign-in and the sign-in link is the answer.
-    async fn grant_rejected(
+    pub(super) async fn grant_rejected(
         &self,
         request: &RefreshRequest<'_>,
         credential: &CredentialRecord,
@@ -298,7 +298,7 @@ impl Refresher {
             .await)
     }
 
-    async fn audit_refresh(
+    pub(super) async fn audit_refresh(
         &self,
         client: &Client,
         email: &Email,

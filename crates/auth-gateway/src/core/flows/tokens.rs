@@ -1,5 +1,6 @@
 //! `POST /auth/token`: serve a token from memory or the store while fresh, refresh it
-//! through [`super::refresh`] when not, ask for sign-in when it cannot serve.
+//! through [`super::refresh`] when not, ask for sign-in when it cannot serve. A client
+//! not allowed every scope of the grant gets a narrowed token ([`super::narrowing`]).
 
 use super::checks::{check_allowed, checked_scopes, parse_email};
 use super::credentials::{Credentials, IssuedToken};
@@ -11,7 +12,7 @@ use crate::core::error::CoreError;
 use crate::core::providers::Providers;
 use crate::core::runtime::token_cache::{CachedToken, TokenCache};
 use crate::domain::{Email, ScopeSet};
-use crate::store::CredentialStore;
+use crate::store::{CredentialRecord, CredentialStore};
 use crate::upstream::Provider;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -50,6 +51,7 @@ impl Tokens {
         let required = checked_scopes(provider.as_ref(), required_scopes)?;
         check_allowed(&self.audit, client, provider.as_ref(), &email, &required).await?;
         let now = self.clock.now();
+        let defaults = provider.default_scopes();
         if force_refresh {
             return self
                 .refresh_rejected(client, provider, &email, &required, now)
@@ -57,7 +59,8 @@ impl Tokens {
         }
         if let Some(cached) = self.cache.get(provider_name, email.as_str()) {
             let fresh = cached.expires_at - now > self.refresh_buffer;
-            if fresh && cached.covers(&required) {
+            // A client the grant's scopes exceed goes on to the row (and a narrowed token).
+            if fresh && cached.covers(&required) && client.may_hold_all(&cached.scopes, defaults) {
                 if self
                     .record_use(email.as_str(), provider_name, cached.last_used_at, now)
                     .await
@@ -82,6 +85,20 @@ impl Tokens {
             .credentials
             .usable(client, provider.as_ref(), &email, &required, credential)
             .await?;
+        let request = RefreshRequest {
+            client,
+            provider,
+            email: &email,
+            required: &required,
+        };
+        if !client.may_hold_all(&credential.scopes, defaults) {
+            let valid_after = now + self.refresh_buffer;
+            let issued = self
+                .refresher
+                .narrowed(&request, &credential, valid_after, None)
+                .await?;
+            return Ok(self.served(client, &credential, issued, now).await);
+        }
         if Freshness::Buffer(self.refresh_buffer).accepts(&credential, now) {
             let issued = self.credentials.issue(&credential)?;
             let recorded = self
@@ -104,22 +121,83 @@ impl Tokens {
                 .await;
             return Ok(issued);
         }
-        let request = RefreshRequest {
-            client,
-            provider,
-            email: &email,
-            required: &required,
-        };
         let issued = self
             .refresher
             .refresh(&request, Freshness::Buffer(self.refresh_buffer))
             .await?;
-        self.record_use(email.as_str(), provider_name, credential.last_used_at, now)
+        let issued = self.narrow_if_widened(&request, issued, now).await?;
+        Ok(self.served(client, &credential, issued, now).await)
+    }
+
+    /// Records the use and audits the issue of a token from `credential`'s grant.
+    async fn served(
+        &self,
+        client: &Client,
+        credential: &CredentialRecord,
+        issued: IssuedToken,
+        now: DateTime<Utc>,
+    ) -> IssuedToken {
+        let (email, provider) = (&credential.user_email, &credential.provider);
+        self.record_use(email, provider, credential.last_used_at, now)
             .await;
-        self.audit
-            .issued(client, email.as_str(), provider_name)
-            .await;
-        Ok(issued)
+        self.audit.issued(client, email, provider).await;
+        issued
+    }
+
+    /// A token from the refresh engine, unless the grant it came from carries scopes the
+    /// client may not hold (a new sign-in may have widened it meanwhile): then a narrowed
+    /// one from the row as it is now.
+    async fn narrow_if_widened(
+        &self,
+        request: &RefreshRequest<'_>,
+        issued: IssuedToken,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, CoreError> {
+        if request
+            .client
+            .may_hold_all(&issued.scopes, request.provider.default_scopes())
+        {
+            return Ok(issued);
+        }
+        match self.row_exceeding(request).await? {
+            Some(row) => {
+                let valid_after = now + self.refresh_buffer;
+                self.refresher
+                    .narrowed(request, &row, valid_after, None)
+                    .await
+            }
+            None => Ok(issued),
+        }
+    }
+
+    /// The grant's row, if it can serve the request and carries scopes the client may not
+    /// hold; `None` (and no read) for a client without a scope allow-list.
+    async fn row_exceeding(
+        &self,
+        request: &RefreshRequest<'_>,
+    ) -> Result<Option<CredentialRecord>, CoreError> {
+        if request.client.access.scopes.is_none() {
+            return Ok(None);
+        }
+        let (provider, email) = (request.provider, request.email);
+        let row = self
+            .store
+            .credential(email.as_str(), provider.name())
+            .await?;
+        let row = self
+            .credentials
+            .usable(
+                request.client,
+                provider.as_ref(),
+                email,
+                request.required,
+                row,
+            )
+            .await?;
+        let exceeds = !request
+            .client
+            .may_hold_all(&row.scopes, provider.default_scopes());
+        Ok(exceeds.then_some(row))
     }
 
     /// A token to replace one the provider rejected: refreshed now, unless it was
@@ -139,8 +217,19 @@ impl Tokens {
             required,
         };
         let freshness = Freshness::ReplacedSince(now - REJECTED_TOKEN_GRACE);
+        if let Some(row) = self.row_exceeding(&request).await? {
+            // The rejected token was a narrowed one: mint that again, sharing the new
+            // one with concurrent callers, and leave the grant's own token alone.
+            let since = Some(now - REJECTED_TOKEN_GRACE);
+            let issued = self.refresher.narrowed(&request, &row, now, since).await?;
+            self.audit
+                .issued(client, email.as_str(), provider.name())
+                .await;
+            return Ok(issued);
+        }
         // A refresh that wrote dropped the cached copy already (and announced it).
         let issued = self.refresher.refresh(&request, freshness).await?;
+        let issued = self.narrow_if_widened(&request, issued, now).await?;
         self.audit
             .issued(client, email.as_str(), provider.name())
             .await;

@@ -4,6 +4,7 @@
 //! as a notification and drops the entry. While the feed is down the cache is off and
 //! empty; it comes back empty once the feed listens again.
 
+use super::narrowed_tokens::NarrowedTokens;
 use crate::domain::ScopeSet;
 use crate::store::{CredentialChange, Store};
 use chrono::{DateTime, Utc};
@@ -40,6 +41,9 @@ pub(in crate::core) struct TokenCache {
     enabled: AtomicBool,
     epoch: AtomicU64,
     entries: RwLock<HashMap<String, CachedToken>>,
+    /// Tokens minted narrower than their grant; checked against the row's version, so
+    /// they need neither the feed nor the epoch.
+    pub narrowed: NarrowedTokens,
 }
 
 fn key(provider: &str, user_email: &str) -> String {

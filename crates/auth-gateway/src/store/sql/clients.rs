@@ -17,14 +17,15 @@ macro_rules! clients_sql {
             async fn insert_client(&self, client: &NewClient) -> StoreResult<bool> {
                 let result = sqlx::query(
                     "INSERT INTO clients (id, name, key_digest, allowed_providers, \
-                     allowed_scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (name) DO NOTHING",
+                     allowed_scopes, scopes_exclude_defaults, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
                 )
                 .bind(client.id)
                 .bind(&client.name)
                 .bind(&client.key_digest)
                 .bind(Self::list(&client.allowed_providers))
                 .bind(client.allowed_scopes.as_deref().map(Self::list))
+                .bind(client.scopes_exclude_defaults)
                 .bind(Self::time(client.created_at))
                 .execute(&self.pool)
                 .await?;
