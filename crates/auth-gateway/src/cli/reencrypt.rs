@@ -3,7 +3,8 @@
 //! rows (a credential row holds one or two ciphertexts, a sign-in session one), the unit
 //! of `--limit`; the key usage before and after is in ciphertexts, and says so.
 
-use crate::core::admin::key_rotation::{self, ReencryptOptions, ReencryptSummary};
+use crate::core::admin::key_rotation;
+use crate::core::admin::reencrypt::{self, ReencryptOptions, ReencryptSummary};
 use crate::core::crypto::KeyRing;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -77,7 +78,7 @@ pub async fn run(
         dry_run: args.dry_run,
         limit: args.limit,
     };
-    let summary = key_rotation::reencrypt(store, keys, now, options, &|_| bar.inc(1)).await?;
+    let summary = reencrypt::reencrypt(store, keys, now, options, &|_| bar.inc(1)).await?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64().max(f64::EPSILON);
     for failure in &summary.failed {

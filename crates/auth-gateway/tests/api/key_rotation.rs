@@ -5,7 +5,8 @@
 use crate::support::app::{ENCRYPTION_KEY, TestApp};
 use crate::support::db::Backend;
 use auth_gateway::cli::reencrypt::{self, Args};
-use auth_gateway::core::admin::key_rotation::{ReencryptSummary, key_usage};
+use auth_gateway::core::admin::key_rotation::key_usage;
+use auth_gateway::core::admin::reencrypt::ReencryptSummary;
 use auth_gateway::core::crypto::{Binding, KeyRing, Sealed};
 use auth_gateway::store::{ImportedCredential, Store};
 use futures::StreamExt as _;

@@ -2,7 +2,7 @@
 //! original's key, seal it under our primary key bound to its row, and insert it unless
 //! the user already has a grant here (so the import can be rerun).
 
-use super::key_rotation::RowFailure;
+use super::reencrypt::RowFailure;
 use crate::core::audit::{self, AuditAction, AuditOutcome, Event};
 use crate::core::crypto::{Binding, KeyRing, LegacyKey};
 use crate::domain::{Email, ScopeSet};
