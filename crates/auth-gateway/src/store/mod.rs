@@ -7,6 +7,8 @@
 //! it. Times are passed in from the core's clock. Imports only `crate::domain`; the core
 //! uses the traits, never a backend.
 
+mod authz_records;
+mod authz_roles;
 pub mod legacy;
 mod postgres;
 mod records;
@@ -20,6 +22,12 @@ pub use records::{
     NewClient, NewSession, NewSigningKey, RefreshedTokens, ResourceRecord, SessionRecord,
     SessionVerifier, SignInGrant, SigningKeyRecord,
 };
+pub use authz_records::{
+    AuthorizationCodeRecord, AuthorizationGrantRecord, BrowserSessionRecord, CodeRedemption,
+    ConsentRecord, LoginRecord, NewLogin, NewRefreshToken, OAuthClientKind, OAuthClientRecord,
+    RefreshRotation,
+};
+pub use authz_roles::{AuthorizationStore, LoginStore, OAuthClientStore};
 pub use roles::{
     AuditStore, ChangeFeed, ClientStore, CredentialStore, Health, KeyStore, LeaseStore,
     ResourceStore, SessionStore, SigningKeyStore,

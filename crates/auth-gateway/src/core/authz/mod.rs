@@ -6,3 +6,5 @@
 pub mod jwks;
 pub mod resources;
 pub mod signing_keys;
+pub mod oauth_error;
+pub mod settings;
