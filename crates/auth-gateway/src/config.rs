@@ -2,13 +2,14 @@
 //! into one typed tree and passed down. A bad value stops startup with one line naming
 //! the variable. `*_FILE` variants read secrets from files.
 
-use crate::domain::{IdentityPolicy, MaintenanceSettings, ScopeSet};
+use crate::domain::{AuthorizationSettings, IdentityPolicy, MaintenanceSettings, ScopeSet};
 use crate::store::DatabaseUrl;
 use crate::upstream::google::GoogleSettings;
 use secrecy::SecretString;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+mod authorization;
 mod operations;
 mod production;
 pub use operations::{IpNetwork, RateLimits, ServerSettings};
@@ -81,6 +82,8 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// The background refresh job; an interval of zero turns it off.
     pub background_refresh: MaintenanceSettings,
+    /// The OAuth authorization server's lifetimes and switches.
+    pub authorization: AuthorizationSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -101,6 +104,7 @@ impl std::fmt::Debug for Config {
             .field("server", &self.server)
             .field("rate_limits", &self.rate_limits)
             .field("background_refresh", &self.background_refresh)
+            .field("authorization", &self.authorization)
             .finish()
     }
 }
@@ -238,6 +242,7 @@ impl Config {
             server: operations::server(&vars, !production)?,
             rate_limits: operations::rate_limits(&vars)?,
             background_refresh: operations::background_refresh(&vars)?,
+            authorization: authorization::settings(&vars)?,
         };
         if production {
             production::refuse_weak(&vars, &config)?;

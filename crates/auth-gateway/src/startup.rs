@@ -338,6 +338,7 @@ pub async fn build_gateway_with_metrics(
             session_ttl: config.session_ttl,
             refresh_buffer: config.refresh_buffer,
             identity_policy: config.identity_policy,
+            authorization: config.authorization.clone(),
         },
         &api_key.secret,
     );

@@ -191,7 +191,7 @@ pub(super) fn background_refresh(vars: &Vars<'_>) -> Result<MaintenanceSettings,
     })
 }
 
-fn seconds(
+pub(super) fn seconds(
     vars: &Vars<'_>,
     name: &'static str,
     default: u64,
@@ -211,7 +211,11 @@ fn seconds(
     Ok(Duration::from_secs(value))
 }
 
-fn flag(vars: &Vars<'_>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+pub(super) fn flag(
+    vars: &Vars<'_>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match vars
         .text(name)
         .map(|value| value.trim().to_ascii_lowercase())

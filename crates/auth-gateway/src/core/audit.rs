@@ -39,10 +39,27 @@ pub enum AuditAction {
     ResourceRemoved,
     SigningKeyCreated,
     SigningKeyRotated,
+    /// An MCP client registered itself (RFC 7591).
+    OAuthClientRegistered,
+    /// A user signed in at the gateway (browser session opened).
+    OAuthLoginCompleted,
+    OAuthLoginFailed,
+    OAuthConsentGranted,
+    OAuthConsentDenied,
+    OAuthCodeIssued,
+    /// Access and refresh tokens for an authorization code.
+    OAuthTokenIssued,
+    OAuthTokenRefreshed,
+    /// A token request refused: a replayed code, a reused refresh token, a PKCE mismatch … (the OAuth error code is the outcome).
+    OAuthTokenRefused,
+    /// An MCP server exchanged a user's access token for the upstream token (RFC 8693).
+    OAuthTokenExchanged,
+    /// A user or a client revoked an authorization (grant).
+    OAuthAuthorizationRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 27] = [
         Self::SignInStarted,
         Self::SignInCompleted,
         Self::SignInFailed,
@@ -59,6 +76,17 @@ impl AuditAction {
         Self::ResourceRemoved,
         Self::SigningKeyCreated,
         Self::SigningKeyRotated,
+        Self::OAuthClientRegistered,
+        Self::OAuthLoginCompleted,
+        Self::OAuthLoginFailed,
+        Self::OAuthConsentGranted,
+        Self::OAuthConsentDenied,
+        Self::OAuthCodeIssued,
+        Self::OAuthTokenIssued,
+        Self::OAuthTokenRefreshed,
+        Self::OAuthTokenRefused,
+        Self::OAuthTokenExchanged,
+        Self::OAuthAuthorizationRevoked,
     ];
 
     /// The stored string; existing rows hold these, so they never change.
@@ -80,6 +108,17 @@ impl AuditAction {
             Self::ResourceRemoved => "resource_removed",
             Self::SigningKeyCreated => "signing_key_created",
             Self::SigningKeyRotated => "signing_key_rotated",
+            Self::OAuthClientRegistered => "oauth_client_registered",
+            Self::OAuthLoginCompleted => "oauth_login_completed",
+            Self::OAuthLoginFailed => "oauth_login_failed",
+            Self::OAuthConsentGranted => "oauth_consent_granted",
+            Self::OAuthConsentDenied => "oauth_consent_denied",
+            Self::OAuthCodeIssued => "oauth_code_issued",
+            Self::OAuthTokenIssued => "oauth_token_issued",
+            Self::OAuthTokenRefreshed => "oauth_token_refreshed",
+            Self::OAuthTokenRefused => "oauth_token_refused",
+            Self::OAuthTokenExchanged => "oauth_token_exchanged",
+            Self::OAuthAuthorizationRevoked => "oauth_authorization_revoked",
         }
     }
 

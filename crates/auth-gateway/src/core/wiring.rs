@@ -28,6 +28,7 @@ use super::providers::Providers;
 use super::runtime::events::SessionEvents;
 use super::runtime::flights::Flights;
 use super::runtime::token_cache::TokenCache;
+use crate::domain::AuthorizationSettings;
 use crate::domain::IdentityPolicy;
 use crate::store::Store;
 use secrecy::SecretString;
@@ -55,6 +56,8 @@ pub struct GatewaySettings {
     /// Tokens expiring within this window are refreshed before being handed out.
     pub refresh_buffer: chrono::Duration,
     pub identity_policy: IdentityPolicy,
+    /// The authorization server's lifetimes and switches.
+    pub authorization: AuthorizationSettings,
 }
 
 /// Every service, built.

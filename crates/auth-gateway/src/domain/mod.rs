@@ -3,6 +3,7 @@
 //! imports no other layer of the crate, so `store`, `upstream`, `config` and `monitoring`
 //! can depend on it without depending on the core (`tests/api/layering.rs` checks).
 
+pub mod authorization;
 pub mod email;
 pub mod metrics;
 pub mod scopes;
@@ -11,6 +12,7 @@ pub mod settings;
 pub mod stats;
 pub mod status;
 
+pub use authorization::AuthorizationSettings;
 pub use email::{Email, InvalidEmail};
 pub use metrics::MetricsSink;
 pub use scopes::{InvalidScope, MAX_REQUESTED_SCOPES, ScopeSet};

@@ -128,8 +128,11 @@ pub trait AuthorizationStore: Send + Sync {
     /// Redeems a code once, across replicas: the first caller for an unexpired code gets
     /// `Redeemed` (and must then check the grant is not revoked); a later caller gets
     /// `Replayed` and the code's grant is revoked in the same transaction.
-    async fn redeem_code(&self, code_hash: &[u8], now: DateTime<Utc>)
-    -> StoreResult<CodeRedemption>;
+    async fn redeem_code(
+        &self,
+        code_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<CodeRedemption>;
 
     /// Stores a refresh token (the first of a grant, issued with the code's tokens).
     async fn insert_refresh_token(&self, token: &NewRefreshToken) -> StoreResult<()>;

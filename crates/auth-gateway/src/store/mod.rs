@@ -17,17 +17,17 @@ mod rows;
 mod sql;
 mod sqlite;
 
-pub use records::{
-    AuditEvent, AuditQuery, ClientRecord, CredentialChange, CredentialRecord, ImportedCredential,
-    NewClient, NewSession, NewSigningKey, RefreshedTokens, ResourceRecord, SessionRecord,
-    SessionVerifier, SignInGrant, SigningKeyRecord,
-};
 pub use authz_records::{
     AuthorizationCodeRecord, AuthorizationGrantRecord, BrowserSessionRecord, CodeRedemption,
     ConsentRecord, LoginRecord, NewLogin, NewRefreshToken, OAuthClientKind, OAuthClientRecord,
     RefreshRotation,
 };
 pub use authz_roles::{AuthorizationStore, LoginStore, OAuthClientStore};
+pub use records::{
+    AuditEvent, AuditQuery, ClientRecord, CredentialChange, CredentialRecord, ImportedCredential,
+    NewClient, NewSession, NewSigningKey, RefreshedTokens, ResourceRecord, SessionRecord,
+    SessionVerifier, SignInGrant, SigningKeyRecord,
+};
 pub use roles::{
     AuditStore, ChangeFeed, ClientStore, CredentialStore, Health, KeyStore, LeaseStore,
     ResourceStore, SessionStore, SigningKeyStore,

@@ -4,7 +4,6 @@
 //! these.
 
 pub mod jwks;
+pub mod oauth_error;
 pub mod resources;
 pub mod signing_keys;
-pub mod oauth_error;
-pub mod settings;
