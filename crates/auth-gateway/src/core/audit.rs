@@ -336,6 +336,17 @@ mod tests {
                 "resource_removed",
                 "signing_key_created",
                 "signing_key_rotated",
+                "oauth_client_registered",
+                "oauth_login_completed",
+                "oauth_login_failed",
+                "oauth_consent_granted",
+                "oauth_consent_denied",
+                "oauth_code_issued",
+                "oauth_token_issued",
+                "oauth_token_refreshed",
+                "oauth_token_refused",
+                "oauth_token_exchanged",
+                "oauth_authorization_revoked",
             ]
         );
         for action in AuditAction::ALL {
