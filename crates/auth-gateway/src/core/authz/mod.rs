@@ -5,5 +5,6 @@
 
 pub mod jwks;
 pub mod oauth_error;
+pub mod redirects;
 pub mod resources;
 pub mod signing_keys;
