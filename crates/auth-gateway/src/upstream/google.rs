@@ -224,8 +224,10 @@ impl Provider for Google {
                 .append_pair("code_challenge", request.code_challenge)
                 .append_pair("code_challenge_method", "S256")
                 .append_pair("access_type", "offline")
-                .append_pair("include_granted_scopes", "true")
-                .append_pair("login_hint", request.login_hint.as_str());
+                .append_pair("include_granted_scopes", "true");
+            if let Some(hint) = request.login_hint {
+                query.append_pair("login_hint", hint.as_str());
+            }
             if request.force_consent {
                 // Google issues a refresh token only on the consent screen.
                 query.append_pair("prompt", "consent");

@@ -43,7 +43,9 @@ pub struct AuthorizeRequest<'a> {
     pub state: &'a str,
     pub code_challenge: &'a str,
     pub scopes: &'a ScopeSet,
-    pub login_hint: &'a Email,
+    /// The account to preselect; `None` when the user is not known yet (a sign-in at
+    /// the gateway itself).
+    pub login_hint: Option<&'a Email>,
     /// Ask for the consent screen again (needed to get a new refresh token).
     pub force_consent: bool,
 }
@@ -53,7 +55,7 @@ impl std::fmt::Debug for AuthorizeRequest<'_> {
         f.debug_struct("AuthorizeRequest")
             .field("state", &"[REDACTED]")
             .field("scopes", self.scopes)
-            .field("login_hint", self.login_hint)
+            .field("login_hint", &self.login_hint)
             .field("force_consent", &self.force_consent)
             .finish_non_exhaustive()
     }

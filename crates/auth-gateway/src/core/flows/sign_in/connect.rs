@@ -65,7 +65,7 @@ impl Connect {
             state: state.expose_secret(),
             code_challenge: &random::pkce_challenge(verifier.expose_secret()),
             scopes: &ScopeSet::from_trusted(session.scopes.iter().cloned()),
-            login_hint: &email,
+            login_hint: Some(&email),
             force_consent,
         });
         Ok(ConnectRedirect {
