@@ -154,6 +154,9 @@ pub struct AuthorizationCodeRecord {
 }
 
 /// The result of redeeming a code.
+// `Redeemed` is the common case and the value is moved once to its caller, never stored
+// in bulk: boxing it would cost an allocation per exchange to save stack bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeRedemption {
     /// First use: the code and its grant (which may have been revoked meanwhile).

@@ -51,7 +51,8 @@ pub trait LoginStore: Send + Sync {
 
     /// In one transaction: stores the user's grant at the login provider (as
     /// `SessionStore::complete_sign_in` does: the stored refresh token is kept when the
-    /// grant has none, status `Active`, version bumped) and opens the browser session.
+    /// grant has none, status `Active`, version bumped) and opens the browser session
+    /// (its idle expiry capped at its absolute one).
     async fn complete_login(
         &self,
         grant: &SignInGrant,
@@ -66,7 +67,8 @@ pub trait LoginStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<BrowserSessionRecord>>;
 
-    /// Moves the idle expiry forward (never past the absolute one).
+    /// Moves the idle expiry forward (never past the absolute one; an earlier time is
+    /// ignored).
     async fn touch_browser_session(
         &self,
         id_hash: &[u8],
@@ -127,7 +129,8 @@ pub trait AuthorizationStore: Send + Sync {
 
     /// Redeems a code once, across replicas: the first caller for an unexpired code gets
     /// `Redeemed` (and must then check the grant is not revoked); a later caller gets
-    /// `Replayed` and the code's grant is revoked in the same transaction.
+    /// `Replayed` and the code's grant is revoked in the same transaction, also once the
+    /// used code has expired (until it is swept). An unused expired code is `Unknown`.
     async fn redeem_code(
         &self,
         code_hash: &[u8],
@@ -140,7 +143,8 @@ pub trait AuthorizationStore: Send + Sync {
     /// Uses a refresh token, once, across replicas, in one transaction: see
     /// [`RefreshRotation`]. `grace_since`: a token used at or after this time whose
     /// successor was never used counts as a lost response, not a reuse. `new` is stored
-    /// only for `Rotated` and `Reissued`.
+    /// only for `Rotated` and `Reissued`, always in the presented token's grant (the
+    /// caller cannot know that grant beforehand): `new.grant_id` is not read.
     async fn rotate_refresh_token(
         &self,
         token_hash: &[u8],
@@ -154,7 +158,8 @@ pub trait AuthorizationStore: Send + Sync {
     async fn revoke_grant(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
 
     /// The grant of a refresh token that is neither used nor expired, for revocation
-    /// (RFC 7009) and introspection.
+    /// (RFC 7009) and introspection. A revoked grant is returned too (`revoked_at` says
+    /// so): the token is dead, and revoking it again is harmless.
     async fn grant_of_refresh_token(
         &self,
         token_hash: &[u8],

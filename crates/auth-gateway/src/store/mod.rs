@@ -1,5 +1,6 @@
 //! Storage: narrow role traits (sessions, credentials, leases, clients, audit, key
-//! bookkeeping, resources, signing keys, the change feed, health) joined by one [`Store`] supertrait, and two
+//! bookkeeping, resources, signing keys, the authorization server's MCP clients, logins
+//! and authorizations, the change feed, health) joined by one [`Store`] supertrait, and two
 //! backends: PostgreSQL for production and many replicas, SQLite as the embedded default.
 //! Every statement is written once, in `sql`, for both; `postgres` and `sqlite` hold only
 //! what truly differs (connecting, how a time and a JSON list are stored, the change
@@ -117,6 +118,9 @@ pub trait Store:
     + KeyStore
     + ResourceStore
     + SigningKeyStore
+    + OAuthClientStore
+    + LoginStore
+    + AuthorizationStore
     + ChangeFeed
     + Send
     + Sync
@@ -134,6 +138,9 @@ impl<T> Store for T where
         + KeyStore
         + ResourceStore
         + SigningKeyStore
+        + OAuthClientStore
+        + LoginStore
+        + AuthorizationStore
         + ChangeFeed
         + Send
         + Sync

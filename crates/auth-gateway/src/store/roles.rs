@@ -216,7 +216,8 @@ pub trait AuditStore: Send + Sync {
 /// it again under another key without changing the secret.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
-    /// How many ciphertexts each key id holds, over credentials and sessions, by key id.
+    /// How many ciphertexts each key id holds, over credentials, sessions and logins, by
+    /// key id.
     async fn key_id_counts(&self) -> StoreResult<Vec<KeyIdCount>>;
 
     /// Credentials with a ciphertext not under `key_id`, after `(user_email, provider)`

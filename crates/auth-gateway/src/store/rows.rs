@@ -40,12 +40,16 @@ macro_rules! client_columns {
 pub(super) use client_columns;
 
 /// Every `(key_id, n)` count of ciphertexts, per column; summed by key id by the caller.
+/// Logins' PKCE verifiers (`oauth_logins`) are counted so a key still in use is reported,
+/// but never re-sealed: a login lives 15 minutes, so waiting them out is simpler than a
+/// re-encryption pass, and the count tells the operator to wait before dropping a key.
 macro_rules! key_id_union {
     () => {
         "SELECT access_key_id AS key_id, COUNT(*) AS n FROM credentials GROUP BY access_key_id \
          UNION ALL SELECT refresh_key_id, COUNT(*) FROM credentials \
          WHERE refresh_key_id IS NOT NULL GROUP BY refresh_key_id \
-         UNION ALL SELECT pkce_key_id, COUNT(*) FROM auth_sessions GROUP BY pkce_key_id"
+         UNION ALL SELECT pkce_key_id, COUNT(*) FROM auth_sessions GROUP BY pkce_key_id \
+         UNION ALL SELECT pkce_key_id, COUNT(*) FROM oauth_logins GROUP BY pkce_key_id"
     };
 }
 pub(super) use key_id_union;

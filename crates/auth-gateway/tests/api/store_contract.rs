@@ -20,6 +20,9 @@ use uuid::Uuid;
 /// The authorization server's roles (resources, signing keys).
 mod authz;
 use authz::*;
+/// The authorization server's codes and refresh tokens.
+mod oauth;
+use oauth::*;
 
 /// Generates one `#[tokio::test]` per suite function for a backend. Suite functions take
 /// the store, or (`@database`) the whole test database when they need its URL.
@@ -61,6 +64,8 @@ macro_rules! contract_tests {
                 exactly_one_of_sixteen_concurrent_first_signing_keys_wins,
                 rotating_a_signing_key_retires_the_previous_one_and_is_fenced,
                 signing_key_ciphertexts_are_counted_and_resealed_by_compare_and_swap,
+                sixteen_concurrent_code_redemptions_have_one_winner_and_revoke_the_grant,
+                sixteen_concurrent_rotations_of_one_token_have_one_winner,
             );
             contract_tests!(@database $backend;
                 migrations_are_idempotent_across_connects,

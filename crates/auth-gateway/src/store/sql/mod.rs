@@ -14,7 +14,7 @@
 //! compiled for each backend's concrete sqlx types. A generic `impl<DB: Dialect>` would need the whole bound
 //! bundle (an executor for `&mut DB::Connection`, `Encode`/`Decode` for every bound and
 //! read type, and each `Option` of them separately, since sqlx implements those per
-//! database) restated on each of the seven impls, because Rust does not imply such bounds
+//! database) restated on every impl, because Rust does not imply such bounds
 //! from a trait. The macro keeps each backend's code exactly what it was (concrete
 //! types, prepared and cached statements, no extra allocation) with the text once.
 //! rustfmt formats the macro body as long as every line fits in about 90 columns (a
@@ -22,10 +22,14 @@
 //! wrapped a little shorter than elsewhere.
 
 mod audit;
+mod authorizations;
 mod clients;
 mod credentials;
 mod keys;
 mod leases;
+mod logins;
+mod oauth_clients;
+mod redemptions;
 mod resources;
 mod sessions;
 mod signing_keys;

@@ -11,8 +11,62 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Sqlite};
 use uuid::Uuid;
 
+/// Stores a completed sign-in's grant at its provider: inserted, or over the stored row
+/// (status `active`, version bumped, lease released). The refresh token and its key id
+/// are taken together from whichever side has a token, so they always stay a matching
+/// pair and a grant without one keeps the stored one. `credentials.` names the stored
+/// row, `EXCLUDED.` the one this statement would have inserted. Shared by
+/// `complete_sign_in` and `LoginStore::complete_login` (`logins.rs`).
+const UPSERT_SIGNED_IN_CREDENTIAL: &str = concat!(
+    "INSERT INTO credentials (user_email, provider, access_token_enc, access_key_id, \
+     refresh_token_enc, refresh_key_id, expires_at, scopes, account_email, \
+     account_subject, status, version, lease_owner, lease_until, authenticated_at, \
+     created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 1, NULL, NULL, $11, $11, \
+     $11) \
+     ON CONFLICT (user_email, provider) DO UPDATE SET \
+     access_token_enc = EXCLUDED.access_token_enc, \
+     access_key_id = EXCLUDED.access_key_id, \
+     refresh_token_enc = COALESCE(EXCLUDED.refresh_token_enc, credentials.refresh_token_enc), \
+     refresh_key_id = CASE WHEN EXCLUDED.refresh_token_enc IS NULL \
+     THEN credentials.refresh_key_id ELSE EXCLUDED.refresh_key_id END, \
+     expires_at = EXCLUDED.expires_at, scopes = EXCLUDED.scopes, \
+     account_email = EXCLUDED.account_email, account_subject = EXCLUDED.account_subject, \
+     status = 'active', version = credentials.version + 1, lease_owner = NULL, \
+     lease_until = NULL, authenticated_at = EXCLUDED.authenticated_at, \
+     updated_at = EXCLUDED.updated_at \
+     RETURNING ",
+    credential_columns!()
+);
+
 macro_rules! sessions_sql {
     ($db:ty) => {
+        impl SqlStore<$db> {
+            /// [`UPSERT_SIGNED_IN_CREDENTIAL`] with the grant bound; run it inside the
+            /// caller's transaction and read the row with `rows::credential_from_row`.
+            pub(super) fn upsert_signed_in_credential(
+                grant: &SignInGrant,
+                now: DateTime<Utc>,
+            ) -> sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments> {
+                let (refresh_token, refresh_key_id) = match &grant.refresh_token {
+                    Some(sealed) => (Some(&sealed.ciphertext), Some(&sealed.key_id)),
+                    None => (None, None),
+                };
+                sqlx::query(UPSERT_SIGNED_IN_CREDENTIAL)
+                    .bind(&grant.user_email)
+                    .bind(&grant.provider)
+                    .bind(&grant.access_token.ciphertext)
+                    .bind(&grant.access_token.key_id)
+                    .bind(refresh_token)
+                    .bind(refresh_key_id)
+                    .bind(Self::time(grant.expires_at))
+                    .bind(Self::list(&grant.scopes))
+                    .bind(&grant.account_email)
+                    .bind(&grant.account_subject)
+                    .bind(Self::time(now))
+            }
+        }
+
         #[async_trait]
         impl SessionStore for SqlStore<$db> {
             async fn insert_session(&self, session: &NewSession) -> StoreResult<()> {
@@ -142,49 +196,9 @@ macro_rules! sessions_sql {
                 if completed.rows_affected() != 1 {
                     return Err(sqlx::Error::RowNotFound.into());
                 }
-                let (refresh_token, refresh_key_id) = match &grant.refresh_token {
-                    Some(sealed) => (Some(&sealed.ciphertext), Some(&sealed.key_id)),
-                    None => (None, None),
-                };
-                // The refresh token and its key id are taken together from whichever side
-                // has a token, so they always stay a matching pair. `credentials.` names
-                // the stored row, `EXCLUDED.` the one this statement would have inserted.
-                let row = sqlx::query(concat!(
-                    "INSERT INTO credentials (user_email, provider, access_token_enc, \
-                     access_key_id, refresh_token_enc, refresh_key_id, expires_at, \
-                     scopes, account_email, account_subject, status, version, \
-                     lease_owner, lease_until, authenticated_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 1, NULL, \
-                     NULL, $11, $11, $11) \
-                     ON CONFLICT (user_email, provider) DO UPDATE SET \
-                     access_token_enc = EXCLUDED.access_token_enc, \
-                     access_key_id = EXCLUDED.access_key_id, \
-                     refresh_token_enc = COALESCE(EXCLUDED.refresh_token_enc, \
-                     credentials.refresh_token_enc), \
-                     refresh_key_id = CASE WHEN EXCLUDED.refresh_token_enc IS NULL \
-                     THEN credentials.refresh_key_id ELSE EXCLUDED.refresh_key_id END, \
-                     expires_at = EXCLUDED.expires_at, scopes = EXCLUDED.scopes, \
-                     account_email = EXCLUDED.account_email, \
-                     account_subject = EXCLUDED.account_subject, status = 'active', \
-                     version = credentials.version + 1, lease_owner = NULL, \
-                     lease_until = NULL, authenticated_at = EXCLUDED.authenticated_at, \
-                     updated_at = EXCLUDED.updated_at \
-                     RETURNING ",
-                    credential_columns!()
-                ))
-                .bind(&grant.user_email)
-                .bind(&grant.provider)
-                .bind(&grant.access_token.ciphertext)
-                .bind(&grant.access_token.key_id)
-                .bind(refresh_token)
-                .bind(refresh_key_id)
-                .bind(Self::time(grant.expires_at))
-                .bind(Self::list(&grant.scopes))
-                .bind(&grant.account_email)
-                .bind(&grant.account_subject)
-                .bind(Self::time(now))
-                .fetch_one(&mut *tx)
-                .await?;
+                let row = Self::upsert_signed_in_credential(grant, now)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 let record = rows::credential_from_row(&row)?;
                 tx.commit().await?;
                 Ok(record)
