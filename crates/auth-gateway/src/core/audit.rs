@@ -292,6 +292,32 @@ impl AuditLog {
         .await;
     }
 
+    /// Records an event of the authorization server: `client` is the OAuth client's
+    /// `client_id` when one is involved, `detail` non-secret context (a resource URI,
+    /// an OAuth error code).
+    pub async fn oauth_event(
+        &self,
+        client: Option<&str>,
+        user_email: Option<&str>,
+        action: AuditAction,
+        outcome: AuditOutcome,
+        detail: Option<String>,
+    ) {
+        record(
+            self.store.as_ref(),
+            Event {
+                occurred_at: self.clock.now(),
+                client_name: client.map(str::to_owned),
+                user_email: user_email.map(str::to_owned),
+                provider: None,
+                event: action.as_str().to_owned(),
+                outcome: outcome.as_str().to_owned(),
+                detail,
+            },
+        )
+        .await;
+    }
+
     /// Records "token issued", at most once a minute per client, user and provider.
     pub async fn issued(&self, client: &Client, user_email: &str, provider: &str) {
         if self

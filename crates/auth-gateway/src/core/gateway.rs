@@ -7,6 +7,10 @@
 use super::admin::health::Readiness;
 use super::admin::key_rotation::KeyUsage;
 use super::audit::AuditLog;
+use super::authz::account::{AccountAction, AccountError, AccountView};
+use super::authz::authorize::AuthorizeStep;
+use super::authz::authorize::login::LoginFinished;
+use super::authz::authorize::request::AuthorizePageError;
 use super::authz::jwks::Jwks;
 use super::client::Client;
 use super::clock::Clock;
@@ -28,6 +32,9 @@ use crate::upstream::Provider;
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The provider people sign in to the gateway with.
+const LOGIN_PROVIDER: &str = "google";
 
 /// The core service: one service per flow, wired to the same shared pieces.
 pub struct Gateway {
@@ -214,6 +221,69 @@ impl Gateway {
         self.services
             .callback
             .callback(provider_name, params, cookie)
+            .await
+    }
+
+    /// `GET /oauth/authorize`: the next step of an authorization request.
+    pub async fn authorize(
+        &self,
+        query: &str,
+        session_cookie: Option<&str>,
+    ) -> Result<AuthorizeStep, AuthorizePageError> {
+        self.services
+            .authorize
+            .authorize(query, session_cookie)
+            .await
+    }
+
+    /// `POST /oauth/authorize`: the consent form's answer.
+    pub async fn decide_consent(
+        &self,
+        query: &str,
+        session_cookie: Option<&str>,
+        csrf: &str,
+        allow: bool,
+    ) -> Result<AuthorizeStep, AuthorizePageError> {
+        self.services
+            .authorize
+            .decide(query, session_cookie, csrf, allow)
+            .await
+    }
+
+    /// The provider's callback for a sign-in at the gateway; `None` when its `state`
+    /// belongs to a sign-in session of `POST /auth/init` instead.
+    pub async fn finish_login(
+        &self,
+        provider_name: &str,
+        params: &CallbackParams,
+        cookie: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<Option<LoginFinished>, FlowError> {
+        self.services
+            .authorize
+            .finish_login(provider_name, params, cookie)
+            .await
+    }
+
+    /// `GET /account`: the signed-in user's page; `None` when not signed in.
+    pub async fn account(&self, cookie: Option<&str>) -> Result<Option<AccountView>, CoreError> {
+        self.services.account.view(cookie).await
+    }
+
+    /// A form of the user's page (revoke a client or a connection, sign out).
+    pub async fn account_action(
+        &self,
+        cookie: Option<&str>,
+        csrf: &str,
+        action: &AccountAction,
+    ) -> Result<(), AccountError> {
+        self.services.account.act(cookie, csrf, action).await
+    }
+
+    /// `GET /account/sign-in`: to the login provider, to come back to `/account`.
+    pub async fn account_sign_in(&self) -> Result<AuthorizeStep, CoreError> {
+        self.services
+            .authorize
+            .login(LOGIN_PROVIDER, &[], "/account".to_owned(), None)
             .await
     }
 

@@ -10,6 +10,8 @@ use super::admin::clients::ApiKeys;
 use super::admin::health::Health;
 use super::admin::key_rotation::KeyWatch;
 use super::audit::AuditLog;
+use super::authz::account::Account;
+use super::authz::authorize::Authorize;
 use super::authz::signing_keys::SigningKeys;
 use super::clock::Clock;
 use super::crypto::KeyRing;
@@ -60,6 +62,14 @@ pub struct GatewaySettings {
     pub authorization: AuthorizationSettings,
 }
 
+impl GatewaySettings {
+    /// The authorization server's issuer: the public URL without a trailing slash
+    /// (RFC 8414 §2), the `iss` of its tokens and authorization responses.
+    pub fn issuer(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_owned()
+    }
+}
+
 /// Every service, built.
 pub struct Services {
     pub api_keys: ApiKeys,
@@ -74,6 +84,8 @@ pub struct Services {
     pub key_watch: Arc<KeyWatch>,
     pub health: Health,
     pub signing_keys: SigningKeys,
+    pub authorize: Authorize,
+    pub account: Account,
 }
 
 impl Pieces {
@@ -137,6 +149,34 @@ impl Pieces {
                 keys: Arc::clone(&self.keys),
                 clock: Arc::clone(&self.clock),
             },
+            authorize: self.authorize(settings),
+            account: Account {
+                logins: self.store(),
+                authorizations: self.store(),
+                credentials: self.store(),
+                clients: self.store(),
+                revoker: self.revoker(),
+                clock: Arc::clone(&self.clock),
+                audit: Arc::clone(&self.audit),
+                settings: settings.authorization.clone(),
+            },
+        }
+    }
+
+    fn authorize(&self, settings: &GatewaySettings) -> Authorize {
+        Authorize {
+            clients: self.store(),
+            resources: self.store(),
+            logins: self.store(),
+            authorizations: self.store(),
+            credentials: self.store(),
+            keys: Arc::clone(&self.keys),
+            clock: Arc::clone(&self.clock),
+            providers: Arc::clone(&self.providers),
+            audit: Arc::clone(&self.audit),
+            cache: Arc::clone(&self.cache),
+            issuer: settings.issuer(),
+            settings: settings.authorization.clone(),
         }
     }
 

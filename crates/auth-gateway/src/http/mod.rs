@@ -1,6 +1,8 @@
 //! The HTTP layer: routes, extractors, the error map and the pages. Handlers parse,
 //! make one call into the core, and map the result.
 
+pub mod account_page;
+pub mod consent_page;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -84,6 +86,12 @@ pub fn api_routes(metrics_route: bool) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(routes::flow::open_connect_link))
         .routes(routes!(routes::health::check_health))
         .routes(routes!(routes::oauth::get_jwks))
+        .routes(routes!(routes::account::show, routes::account::act))
+        .routes(routes!(routes::account::sign_in))
+        .routes(routes!(
+            routes::oauth_authorize::authorize,
+            routes::oauth_authorize::decide
+        ))
         .routes(routes!(routes::ops::check_ready))
         .routes(routes!(routes::ops::get_openapi))
         .routes(routes!(routes::ops::show_docs));

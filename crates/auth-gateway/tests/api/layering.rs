@@ -54,6 +54,20 @@ const CORE_MAY_USE_FROM_STORE: &[&str] = &[
     "ResourceRecord",
     "NewSigningKey",
     "SigningKeyRecord",
+    "OAuthClientStore",
+    "LoginStore",
+    "AuthorizationStore",
+    "OAuthClientRecord",
+    "OAuthClientKind",
+    "NewLogin",
+    "LoginRecord",
+    "BrowserSessionRecord",
+    "ConsentRecord",
+    "AuthorizationGrantRecord",
+    "AuthorizationCodeRecord",
+    "CodeRedemption",
+    "NewRefreshToken",
+    "RefreshRotation",
 ];
 
 /// What the core may name in `upstream`: the `Provider` trait, its error and the values

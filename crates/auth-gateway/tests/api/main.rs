@@ -3,6 +3,7 @@
 
 mod admin_cli;
 mod authorization_server;
+mod authorize_flow;
 mod background_refresh;
 mod bad_input;
 mod clients;

@@ -299,6 +299,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/metrics"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
+    ("GET", "/oauth/authorize"),
+    ("POST", "/oauth/authorize"),
+    ("GET", "/account"),
+    ("POST", "/account"),
+    ("GET", "/account/sign-in"),
 ];
 
 #[tokio::test]

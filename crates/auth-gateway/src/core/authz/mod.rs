@@ -3,6 +3,8 @@
 //! access tokens and are published as a JWKS. The endpoints that issue tokens build on
 //! these.
 
+pub mod account;
+pub mod authorize;
 pub mod jwks;
 pub mod oauth_error;
 pub mod redirects;

@@ -8,7 +8,7 @@ use crate::core::crypto::KeyRing;
 use crate::core::error::CoreError;
 use crate::core::providers::Providers;
 use crate::core::runtime::token_cache::TokenCache;
-use crate::domain::ScopeSet;
+use crate::domain::{Email, ScopeSet};
 use crate::store::CredentialStore;
 use std::sync::Arc;
 
@@ -47,6 +47,27 @@ impl Revoker {
             &ScopeSet::default(),
         )
         .await?;
+        self.revoke_grant(&client.name, provider_name, &email).await
+    }
+
+    /// The user's own revoke, from their page at the gateway: no API client involved
+    /// (the audit event names `actor`).
+    pub async fn revoke_by_user(
+        &self,
+        provider_name: &str,
+        email: &Email,
+        actor: &str,
+    ) -> Result<RevokeOutcome, CoreError> {
+        self.revoke_grant(actor, provider_name, email).await
+    }
+
+    async fn revoke_grant(
+        &self,
+        actor: &str,
+        provider_name: &str,
+        email: &Email,
+    ) -> Result<RevokeOutcome, CoreError> {
+        let provider = self.providers.get(provider_name)?;
         let credential = self
             .store
             .delete_credential(email.as_str(), provider_name)
@@ -87,7 +108,7 @@ impl Revoker {
         };
         self.audit
             .grant_event(
-                &client.name,
+                actor,
                 email.as_str(),
                 provider_name,
                 AuditAction::Revoked,

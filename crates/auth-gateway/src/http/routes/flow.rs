@@ -2,6 +2,7 @@
 //! and the provider's callback. Both answer with pages or redirects, never JSON.
 
 use crate::core::FlowError;
+use crate::core::authz::authorize::browser::SetCookie;
 use crate::core::flows::sign_in::{CallbackParams, ConnectRedirect};
 use crate::http::AppState;
 use crate::http::error::PageError;
@@ -36,7 +37,7 @@ pub async fn open_connect_link(
 /// browsers accept such a cookie only `Secure`, for this host alone, with `Path=/`, so a
 /// sibling subdomain or a plain-http response cannot plant or shadow it. Plain http
 /// (development, loopback) cannot carry the prefix.
-fn wire_cookie_name(name: &str, https: bool) -> String {
+pub fn wire_cookie_name(name: &str, https: bool) -> String {
     if https {
         format!("__Host-{name}")
     } else {
@@ -46,22 +47,35 @@ fn wire_cookie_name(name: &str, https: bool) -> String {
 
 /// The 302 to the provider that also sets the browser-binding cookie.
 fn redirect_to_provider(redirect: &ConnectRedirect, https: bool) -> Response {
-    let secure = if https { "; Secure" } else { "" };
-    let cookie = format!(
-        "{}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-        wire_cookie_name(&redirect.cookie_name, https),
-        redirect.cookie_value.expose_secret(),
-        redirect.cookie_max_age_secs,
-    );
+    let cookie = SetCookie {
+        name: redirect.cookie_name.clone(),
+        value: redirect.cookie_value.clone(),
+        max_age_secs: redirect.cookie_max_age_secs,
+    };
+    found(redirect.location.as_str(), Some(&cookie), https)
+}
+
+/// A 302 with the pages' security headers and, optionally, a cookie: `HttpOnly`,
+/// `SameSite=Lax` (sent on the provider's top-level redirect back), `Secure` and
+/// `__Host-` prefixed behind https.
+pub fn found(location: &str, cookie: Option<&SetCookie>, https: bool) -> Response {
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();
     headers.extend(security_headers());
-    if let (Ok(location), Ok(cookie)) = (
-        HeaderValue::from_str(redirect.location.as_str()),
-        HeaderValue::from_str(&cookie),
-    ) {
+    if let Ok(location) = HeaderValue::from_str(location) {
         headers.insert(header::LOCATION, location);
-        headers.insert(header::SET_COOKIE, cookie);
+    }
+    if let Some(cookie) = cookie {
+        let secure = if https { "; Secure" } else { "" };
+        let line = format!(
+            "{}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+            wire_cookie_name(&cookie.name, https),
+            cookie.value.expose_secret(),
+            cookie.max_age_secs,
+        );
+        if let Ok(line) = HeaderValue::from_str(&line) {
+            headers.append(header::SET_COOKIE, line);
+        }
     }
     response
 }
@@ -101,6 +115,14 @@ pub async fn callback(
 ) -> Result<Response, PageError> {
     let params = callback_params(query.unwrap_or_default())?;
     let cookie = |name: &str| cookie_value(headers, &wire_cookie_name(name, state.https));
+    // A sign-in at the gateway itself (authorization server) comes back here too.
+    if let Some(login) = state
+        .gateway
+        .finish_login(provider, &params, &cookie)
+        .await?
+    {
+        return Ok(found(&login.return_to, Some(&login.session), state.https));
+    }
     let done = state.gateway.callback(provider, params, cookie).await?;
     Ok(pages::signed_in(&done).into_response())
 }
@@ -123,7 +145,7 @@ fn callback_params(query: &str) -> Result<CallbackParams, FlowError> {
 }
 
 /// Reads one cookie from the `Cookie` headers (RFC 6265 §5.4 syntax).
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

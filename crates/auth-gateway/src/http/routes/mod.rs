@@ -1,7 +1,9 @@
 //! Route handlers, one module per resource.
 
+pub mod account;
 pub mod auth;
 pub mod flow;
 pub mod health;
 pub mod oauth;
+pub mod oauth_authorize;
 pub mod ops;
