@@ -54,6 +54,15 @@ const CORE_MAY_USE_FROM_STORE: &[&str] = &[
     "ResourceRecord",
     "NewSigningKey",
     "SigningKeyRecord",
+    "OAuthClientStore",
+    "AuthorizationStore",
+    "OAuthClientKind",
+    "OAuthClientRecord",
+    "AuthorizationGrantRecord",
+    "AuthorizationCodeRecord",
+    "CodeRedemption",
+    "NewRefreshToken",
+    "RefreshRotation",
 ];
 
 /// What the core may name in `upstream`: the `Provider` trait, its error and the values

@@ -4,4 +4,6 @@ pub mod auth;
 pub mod flow;
 pub mod health;
 pub mod oauth;
+pub mod oauth_metadata;
+pub mod oauth_token;
 pub mod ops;
