@@ -18,6 +18,7 @@ mod layering;
 mod legacy_import;
 mod lifecycle;
 mod migrations;
+mod oauth_client_auth;
 mod oauth_metadata;
 mod oauth_registration;
 mod oauth_token_endpoint;

@@ -2,6 +2,8 @@
 //! registration (RFC 7591) and revocation (RFC 7009). Extract, one core call, one error
 //! map (`http::oauth_error`).
 
+use crate::core::authz::oauth_error::OAuthError;
+use crate::core::authz::oauth_error::OAuthErrorCode::InvalidClientMetadata;
 use crate::core::authz::registration::RegisteredClient;
 use crate::core::authz::revocation::RevocationRequest;
 use crate::core::authz::token_endpoint::{TokenRequest, TokenResponse};
@@ -152,8 +154,8 @@ pub async fn register_oauth_client(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OAuthErrorResponse> {
     let body = body.map_err(|_| {
-        crate::core::authz::oauth_error::OAuthError::new(
-            crate::core::authz::oauth_error::OAuthErrorCode::InvalidClientMetadata,
+        OAuthError::new(
+            InvalidClientMetadata,
             "the body could not be read (at most 16 KiB)",
         )
     })?;
