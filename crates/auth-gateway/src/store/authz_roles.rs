@@ -157,9 +157,9 @@ pub trait AuthorizationStore: Send + Sync {
     /// or does not exist.
     async fn revoke_grant(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
 
-    /// The grant of a refresh token that is neither used nor expired, for revocation
-    /// (RFC 7009) and introspection. A revoked grant is returned too (`revoked_at` says
-    /// so): the token is dead, and revoking it again is harmless.
+    /// The grant of a live refresh token (neither used nor expired, and its grant not
+    /// revoked: a token of a revoked grant is dead), for revocation (RFC 7009) and
+    /// introspection; `None` for any other token.
     async fn grant_of_refresh_token(
         &self,
         token_hash: &[u8],

@@ -20,9 +20,21 @@ use uuid::Uuid;
 /// The authorization server's roles (resources, signing keys).
 mod authz;
 use authz::*;
-/// The authorization server's codes and refresh tokens.
+/// The authorization server's grants and codes, and the helpers of the `oauth_*` files.
 mod oauth;
 use oauth::*;
+/// The authorization server's MCP clients.
+mod oauth_clients;
+use oauth_clients::*;
+/// The authorization server's refresh tokens.
+mod oauth_refresh;
+use oauth_refresh::*;
+/// The authorization server's consents and the listing and revocation of grants.
+mod oauth_consents;
+use oauth_consents::*;
+/// The authorization server's logins and browser sessions.
+mod oauth_logins;
+use oauth_logins::*;
 
 /// Generates one `#[tokio::test]` per suite function for a backend. Suite functions take
 /// the store, or (`@database`) the whole test database when they need its URL.
@@ -66,6 +78,22 @@ macro_rules! contract_tests {
                 signing_key_ciphertexts_are_counted_and_resealed_by_compare_and_swap,
                 sixteen_concurrent_code_redemptions_have_one_winner_and_revoke_the_grant,
                 sixteen_concurrent_rotations_of_one_token_have_one_winner,
+                a_code_is_unknown_once_expired_and_a_replay_even_after,
+                a_code_of_a_revoked_grant_is_redeemed_with_the_revocation_shown,
+                a_lost_response_is_reissued_within_grace_and_a_later_use_is_a_reuse,
+                a_second_use_after_the_successor_was_used_is_a_reuse_even_within_grace,
+                expired_unknown_and_revoked_refresh_tokens_are_invalid,
+                sweeping_authorizations_deletes_expired_codes_and_tokens_and_revoked_grants,
+                a_consent_is_remembered_replaced_and_listed_by_client_then_resource,
+                revoking_a_client_forgets_its_consents_and_revokes_only_its_grants,
+                active_grants_are_the_users_unrevoked_ones_newest_first,
+                oauth_clients_are_inserted_once_replaced_and_their_use_recorded_hourly,
+                unused_dynamic_clients_are_swept_but_used_fixed_and_granted_ones_stay,
+                a_login_reads_back_by_state_and_exactly_one_of_sixteen_claims_wins,
+                completing_a_login_stores_the_grant_and_opens_the_browser_session,
+                browser_sessions_end_at_either_expiry_and_touching_stops_at_the_absolute_one,
+                sweeping_logins_and_browser_sessions_counts_only_the_expired,
+                key_id_counts_include_login_verifiers,
             );
             contract_tests!(@database $backend;
                 migrations_are_idempotent_across_connects,

@@ -259,9 +259,9 @@ macro_rules! authorizations_sql {
                 let row = sqlx::query(concat!(
                     "SELECT ",
                     grant_columns!(),
-                    " FROM oauth_grants WHERE id = (SELECT grant_id FROM \
-                     oauth_refresh_tokens WHERE token_hash = $1 AND used_at IS NULL \
-                     AND expires_at > $2)"
+                    " FROM oauth_grants WHERE revoked_at IS NULL AND id = (SELECT \
+                     grant_id FROM oauth_refresh_tokens WHERE token_hash = $1 \
+                     AND used_at IS NULL AND expires_at > $2)"
                 ))
                 .bind(token_hash)
                 .bind(Self::time(now))

@@ -1,11 +1,10 @@
-//! The store contract for the authorization server's single-use records: codes and
-//! refresh tokens, which must be used once across replicas. Run on both backends by
-//! `contract_tests!` in the parent module. Helpers shared with `oauth_sessions.rs`.
+//! The store contract for the authorization server's grants and codes (a code is used
+//! once across replicas), and the helpers the other `oauth_*` contract files share. Run
+//! on both backends by `contract_tests!` in the parent module.
 
 use super::{at, digest, t0};
 use auth_gateway::store::{
-    AuthorizationCodeRecord, AuthorizationGrantRecord, CodeRedemption, NewRefreshToken,
-    RefreshRotation, Store,
+    AuthorizationCodeRecord, AuthorizationGrantRecord, CodeRedemption, NewRefreshToken, Store,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -48,17 +47,26 @@ pub(super) fn refresh_token(grant_id: Uuid, expires_at: DateTime<Utc>) -> NewRef
     }
 }
 
+/// Stores `grant` with a code expiring at 60 s.
+pub(super) async fn insert_grant(
+    store: &dyn Store,
+    grant: &AuthorizationGrantRecord,
+) -> AuthorizationCodeRecord {
+    let code = code_record(grant.id, at(60));
+    store
+        .insert_grant_with_code(grant, &code)
+        .await
+        .expect("insert grant and code");
+    code
+}
+
 /// A new grant of `SUBJECT` to `client_id` with its code (expiring at 60 s).
 pub(super) async fn granted(
     store: &dyn Store,
     client_id: &str,
 ) -> (AuthorizationGrantRecord, AuthorizationCodeRecord) {
     let grant = grant_record(SUBJECT, client_id);
-    let code = code_record(grant.id, at(60));
-    store
-        .insert_grant_with_code(&grant, &code)
-        .await
-        .expect("insert grant and code");
+    let code = insert_grant(store, &grant).await;
     (grant, code)
 }
 
@@ -116,49 +124,47 @@ pub(super) async fn sixteen_concurrent_code_redemptions_have_one_winner_and_revo
     );
 }
 
-pub(super) async fn sixteen_concurrent_rotations_of_one_token_have_one_winner(
+pub(super) async fn a_code_is_unknown_once_expired_and_a_replay_even_after(store: Arc<dyn Store>) {
+    let (grant, code) = granted(&*store, CLIENT).await;
+    let unknown = store.redeem_code(&digest(), at(1)).await.expect("unknown");
+    assert_eq!(unknown, CodeRedemption::Unknown);
+    let expired = store.redeem_code(&code.code_hash, at(60)).await;
+    assert_eq!(expired.expect("at expiry"), CodeRedemption::Unknown);
+    assert!(
+        !is_revoked(&*store, grant.id).await,
+        "no replay, nothing revoked"
+    );
+
+    let (grant, code) = granted(&*store, CLIENT).await;
+    let first = store.redeem_code(&code.code_hash, at(59)).await;
+    assert!(matches!(
+        first.expect("first"),
+        CodeRedemption::Redeemed { .. }
+    ));
+    let replay = store.redeem_code(&code.code_hash, at(3600)).await;
+    let replay = replay.expect("replay after expiry");
+    assert_eq!(replay, CodeRedemption::Replayed { grant_id: grant.id });
+    assert!(is_revoked(&*store, grant.id).await);
+}
+
+pub(super) async fn a_code_of_a_revoked_grant_is_redeemed_with_the_revocation_shown(
     store: Arc<dyn Store>,
 ) {
-    let (grant, token) = with_refresh_token(&*store).await;
-    let news: Vec<_> = (0..16)
-        .map(|_| refresh_token(grant.id, at(2 * 86_400)))
-        .collect();
-    let attempts = news.iter().cloned().map(|new| {
-        let store = Arc::clone(&store);
-        let token_hash = token.token_hash.clone();
-        // Grace covers every attempt: the losers see a lost response each.
-        tokio::spawn(async move {
-            let outcome = store
-                .rotate_refresh_token(&token_hash, &new, at(10), at(0))
-                .await;
-            (new, outcome)
-        })
-    });
-    let mut rotated = 0;
-    for attempt in futures::future::join_all(attempts).await {
-        let (new, outcome) = attempt.expect("task");
-        match outcome.expect("rotate") {
-            RefreshRotation::Rotated { grant: of } => {
-                assert_eq!(of, grant);
-                rotated += 1;
-            }
-            RefreshRotation::Reissued { grant: of } => assert_eq!(of, grant),
-            other => panic!("{other:?} for {:?}", new.token_hash),
-        }
-    }
-    assert_eq!(rotated, 1);
-    // Each reissue replaced the previous successor: exactly one new token is live.
-    let mut live = 0;
-    for new in &news {
-        if store
-            .grant_of_refresh_token(&new.token_hash, at(11))
+    let (grant, code) = granted(&*store, CLIENT).await;
+    assert!(store.revoke_grant(grant.id, at(1)).await.expect("revoke"));
+    assert!(!store.revoke_grant(grant.id, at(2)).await.expect("again"));
+    assert!(
+        !store
+            .revoke_grant(Uuid::new_v4(), at(2))
             .await
-            .expect("read")
-            .is_some()
-        {
-            live += 1;
-        }
+            .expect("unknown")
+    );
+    match store
+        .redeem_code(&code.code_hash, at(3))
+        .await
+        .expect("redeem")
+    {
+        CodeRedemption::Redeemed { grant: of, .. } => assert_eq!(of.revoked_at, Some(at(1))),
+        other => panic!("{other:?}"),
     }
-    assert_eq!(live, 1);
-    assert!(!is_revoked(&*store, grant.id).await);
 }
