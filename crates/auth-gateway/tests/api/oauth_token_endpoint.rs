@@ -11,11 +11,11 @@ use crate::support::oauth::{
     token, verifier,
 };
 use auth_gateway::core::authz::access_tokens::AccessTokenError;
-use auth_gateway::core::authz::signing_keys::rotate;
+use auth_gateway::core::authz::signing_keys::{current_or_create, private_key_der, rotate};
 use auth_gateway::core::crypto::KeyRing;
 use auth_gateway::store::AuditQuery;
 use chrono::Duration;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -27,6 +27,7 @@ on_both_backends!(
     refresh_tokens_rotate_and_a_reuse_outside_the_grace_kills_the_family,
     a_refresh_checks_scope_and_resource_before_spending_the_token,
     a_rotated_signing_key_signs_the_next_tokens_and_the_old_ones_still_verify,
+    verify_refuses_tokens_that_are_not_the_gateways_access_tokens,
 );
 
 async fn a_code_gives_a_jwt_for_the_resource_and_a_refresh_token(backend: Backend) {
@@ -331,5 +332,66 @@ async fn a_rotated_signing_key_signs_the_next_tokens_and_the_old_ones_still_veri
     assert!(matches!(
         app.gateway.verify_access_token(old_jwt).await,
         Err(AccessTokenError::UnknownKey)
+    ));
+}
+
+/// What token exchange and introspection will rely on: `verify` accepts only the
+/// gateway's access tokens, by `typ`, issuer, published key and time.
+async fn verify_refuses_tokens_that_are_not_the_gateways_access_tokens(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = app.db.store().await;
+    let ring = KeyRing::new(&SecretString::from(ENCRYPTION_KEY), None, &[]).unwrap();
+    let key = current_or_create(store.as_ref(), store.as_ref(), &ring, app.clock_now())
+        .await
+        .unwrap();
+    let der = private_key_der(&ring, &key).unwrap();
+    let now = app.clock_now().timestamp();
+    let sign = |typ: &str, kid: &str, iss: &str, nbf: i64, exp: i64| {
+        let mut header = Header::new(Algorithm::ES256);
+        header.typ = Some(typ.to_owned());
+        header.kid = Some(kid.to_owned());
+        let claims = serde_json::json!({
+            "iss": iss, "sub": SUBJECT, "aud": RESOURCE, "exp": exp, "iat": now, "nbf": nbf,
+            "jti": "00000000-0000-4000-8000-000000000000", "client_id": "c", "scope": SCOPE,
+            "email": EMAIL, "grant_id": "00000000-0000-4000-8000-000000000001",
+        });
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(&der)).unwrap()
+    };
+    let (kid, iss) = (key.kid.as_str(), app.address.as_str());
+    let good = sign("at+jwt", kid, iss, now, now + 600);
+    assert!(app.gateway.verify_access_token(&good).await.is_ok());
+    let typ = sign("JWT", kid, iss, now, now + 600);
+    assert!(matches!(
+        app.gateway.verify_access_token(&typ).await,
+        Err(AccessTokenError::Malformed)
+    ));
+    let issuer = sign("at+jwt", kid, "https://evil.example.com", now, now + 600);
+    assert!(matches!(
+        app.gateway.verify_access_token(&issuer).await,
+        Err(AccessTokenError::Invalid)
+    ));
+    let unknown = sign("at+jwt", "not-a-published-kid", iss, now, now + 600);
+    assert!(matches!(
+        app.gateway.verify_access_token(&unknown).await,
+        Err(AccessTokenError::UnknownKey)
+    ));
+    let early = sign("at+jwt", kid, iss, now + 120, now + 600);
+    assert!(matches!(
+        app.gateway.verify_access_token(&early).await,
+        Err(AccessTokenError::NotYetValid)
+    ));
+    // Within the 60 s leeway either way.
+    let skewed = sign("at+jwt", kid, iss, now + 30, now + 600);
+    assert!(app.gateway.verify_access_token(&skewed).await.is_ok());
+    let expired = sign("at+jwt", kid, iss, now - 700, now - 61);
+    assert!(matches!(
+        app.gateway.verify_access_token(&expired).await,
+        Err(AccessTokenError::Expired)
+    ));
+    let recent = sign("at+jwt", kid, iss, now - 700, now - 30);
+    assert!(app.gateway.verify_access_token(&recent).await.is_ok());
+    assert!(matches!(
+        app.gateway.verify_access_token("not.a.jwt").await,
+        Err(AccessTokenError::Malformed)
     ));
 }
