@@ -106,6 +106,16 @@ async fn a_code_gives_a_jwt_for_the_resource_and_a_refresh_token(backend: Backen
     app.clock.advance(Duration::seconds(600 + 61));
     assert!(app.gateway.verify_access_token(jwt).await.is_err());
 
+    // The client's use is recorded (unused dynamic registrations expire).
+    let stored = app
+        .db
+        .store()
+        .await
+        .oauth_client(&client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.last_used_at.is_some());
     let events = audit_events(&app).await;
     assert!(
         events.contains(&("oauth_token_issued".to_owned(), "ok".to_owned())),
