@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyUsage {
     pub primary_key_id: String,
-    /// Ciphertexts per key id found in the database (credentials, sessions and signing
-    /// keys).
+    /// Ciphertexts per key id found in the database (credentials, sessions, logins at
+    /// the authorization server and signing keys).
     pub counts: Vec<KeyIdCount>,
     /// Key ids found in the database that no configured key has: those rows cannot be
     /// decrypted, so the gateway must not report ready.
