@@ -7,11 +7,17 @@
 use super::admin::health::Readiness;
 use super::admin::key_rotation::KeyUsage;
 use super::audit::AuditLog;
+use super::authz::access_tokens::{AccessTokenClaims, AccessTokenError};
 use super::authz::account::{AccountAction, AccountError, AccountView};
 use super::authz::authorize::AuthorizeStep;
 use super::authz::authorize::login::LoginFinished;
 use super::authz::authorize::request::AuthorizePageError;
 use super::authz::jwks::Jwks;
+use super::authz::metadata::ServerMetadata;
+use super::authz::oauth_error::OAuthError;
+use super::authz::registration::RegisteredClient;
+use super::authz::revocation::RevocationRequest;
+use super::authz::token_endpoint::{TokenRequest, TokenResponse};
 use super::client::Client;
 use super::clock::Clock;
 use super::crypto::KeyRing;
@@ -341,5 +347,45 @@ impl Gateway {
             .revoker
             .revoke(client, provider_name, user_email)
             .await
+    }
+}
+
+/// The authorization server's endpoints (docs/authorization-server.md).
+impl Gateway {
+    /// `POST /oauth/token`: tokens for a code or a refresh token.
+    pub async fn oauth_token(&self, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
+        self.services.oauth.token.token(request).await
+    }
+
+    /// `POST /oauth/register` (RFC 7591); `None` while dynamic registration is off.
+    pub async fn oauth_register(
+        &self,
+        body: &[u8],
+    ) -> Option<Result<RegisteredClient, OAuthError>> {
+        self.services.oauth.registration.register(body).await
+    }
+
+    /// `POST /oauth/revoke` (RFC 7009).
+    pub async fn oauth_revoke(&self, request: RevocationRequest) -> Result<(), OAuthError> {
+        self.services.oauth.revocation.revoke(request).await
+    }
+
+    /// The RFC 8414 metadata document.
+    pub async fn oauth_metadata(&self) -> Result<ServerMetadata, CoreError> {
+        self.services.oauth.metadata.document().await
+    }
+
+    /// The metadata at its RFC 8414 §3.1 path-inserted location; `None` for another path.
+    pub async fn oauth_metadata_at(&self, path: &str) -> Result<Option<ServerMetadata>, CoreError> {
+        self.services.oauth.metadata.document_at(path).await
+    }
+
+    /// Verifies one of the gateway's access tokens (signature, typ, iss, exp/nbf); the
+    /// caller checks `aud`.
+    pub async fn verify_access_token(
+        &self,
+        token: &str,
+    ) -> Result<AccessTokenClaims, AccessTokenError> {
+        self.services.oauth.access_tokens.verify(token).await
     }
 }

@@ -10,9 +10,14 @@ use super::admin::clients::ApiKeys;
 use super::admin::health::Health;
 use super::admin::key_rotation::KeyWatch;
 use super::audit::AuditLog;
+use super::authz::access_tokens::AccessTokens;
 use super::authz::account::Account;
 use super::authz::authorize::Authorize;
+use super::authz::metadata::Metadata;
+use super::authz::registration::Registration;
+use super::authz::revocation::Revocation;
 use super::authz::signing_keys::SigningKeys;
+use super::authz::token_endpoint::TokenEndpoint;
 use super::clock::Clock;
 use super::crypto::KeyRing;
 use super::flows::credentials::Credentials;
@@ -84,6 +89,8 @@ pub struct Services {
     pub key_watch: Arc<KeyWatch>,
     pub health: Health,
     pub signing_keys: SigningKeys,
+    /// The authorization server's token, registration, revocation and metadata endpoints.
+    pub oauth: OAuthServices,
     pub authorize: Authorize,
     pub account: Account,
 }
@@ -149,6 +156,7 @@ impl Pieces {
                 keys: Arc::clone(&self.keys),
                 clock: Arc::clone(&self.clock),
             },
+            oauth: self.oauth(settings),
             authorize: self.authorize(settings),
             account: Account {
                 logins: self.store(),
@@ -259,6 +267,67 @@ impl Pieces {
             refresher,
             instance_id: Arc::clone(&self.instance_id),
             refresh_buffer: settings.refresh_buffer,
+        }
+    }
+}
+
+// ---- The authorization server's endpoints (token, registration, revocation, metadata) ----
+
+/// The authorization server's services; the access-token signer is shared by the token
+/// and revocation endpoints (and token exchange later).
+pub struct OAuthServices {
+    pub access_tokens: Arc<AccessTokens>,
+    pub token: TokenEndpoint,
+    pub registration: Registration,
+    pub revocation: Revocation,
+    pub metadata: Metadata,
+}
+
+/// The issuer: the public URL exactly, without trailing slash (RFC 8414 §2 and the
+/// tokens' `iss` compare as strings).
+pub fn issuer(public_url: &url::Url) -> String {
+    public_url.as_str().trim_end_matches('/').to_owned()
+}
+
+impl Pieces {
+    fn oauth(&self, settings: &GatewaySettings) -> OAuthServices {
+        let issuer = issuer(&settings.public_url);
+        let access_tokens = Arc::new(AccessTokens::new(
+            self.store(),
+            self.store(),
+            Arc::clone(&self.keys),
+            Arc::clone(&self.clock),
+            issuer.clone(),
+        ));
+        let authorization = &settings.authorization;
+        OAuthServices {
+            token: TokenEndpoint {
+                clients: self.store(),
+                grants: self.store(),
+                audit: self.store(),
+                clock: Arc::clone(&self.clock),
+                access_tokens: Arc::clone(&access_tokens),
+                settings: authorization.clone(),
+            },
+            registration: Registration {
+                clients: self.store(),
+                audit: self.store(),
+                clock: Arc::clone(&self.clock),
+                enabled: authorization.dynamic_registration,
+            },
+            revocation: Revocation {
+                clients: self.store(),
+                grants: self.store(),
+                audit: self.store(),
+                clock: Arc::clone(&self.clock),
+                access_tokens: Arc::clone(&access_tokens),
+            },
+            metadata: Metadata {
+                resources: self.store(),
+                issuer,
+                dynamic_registration: authorization.dynamic_registration,
+            },
+            access_tokens,
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod extract;
 pub mod limits;
 pub mod long_polls;
 pub mod middleware;
+pub mod oauth_error;
+pub mod oauth_form;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
@@ -94,7 +96,15 @@ pub fn api_routes(metrics_route: bool) -> (Router<AppState>, utoipa::openapi::Op
         ))
         .routes(routes!(routes::ops::check_ready))
         .routes(routes!(routes::ops::get_openapi))
-        .routes(routes!(routes::ops::show_docs));
+        .routes(routes!(routes::ops::show_docs))
+        // The authorization server's endpoints for MCP clients.
+        .routes(routes!(routes::oauth_token::issue_oauth_token))
+        .routes(routes!(routes::oauth_token::revoke_oauth_token))
+        .routes(routes!(routes::oauth_token::register_oauth_client))
+        .routes(routes!(
+            routes::oauth_metadata::get_authorization_server_metadata
+        ))
+        .routes(routes!(routes::oauth_metadata::get_openid_configuration));
     if metrics_route {
         api = api.routes(routes!(routes::ops::render_metrics));
     }
@@ -121,6 +131,16 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             ),
         );
     }
+    // RFC 8414 §3.1 path-inserted metadata: the handler serves only the issuer's path.
+    router = router
+        .route(
+            "/.well-known/oauth-authorization-server/{*path}",
+            get(routes::oauth_metadata::get_metadata_at_path),
+        )
+        .route(
+            "/.well-known/openid-configuration/{*path}",
+            get(routes::oauth_metadata::get_metadata_at_path),
+        );
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -14,8 +14,9 @@ const ANALYTICS: &str = "https://analytics.example.com/mcp";
 const ANALYTICS_SCOPE: &str = "https://www.googleapis.com/auth/analytics.readonly";
 const CLIENT: &str = "test-mcp-client";
 const REDIRECT: &str = "http://127.0.0.1/callback";
-/// The PKCE challenge of RFC 7636 appendix B.
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+/// A PKCE pair: the challenge is base64url(SHA-256(verifier)).
+const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K9RRDu4TZXakQOa3xUkoxp6wnY";
+const CHALLENGE: &str = "ke6_fpqfpvhWah6magFL7O8IEFZXmszNj1ST_2lRqAI";
 const ALICE: &str = "alice@example.com";
 
 macro_rules! on_both_backends {
@@ -227,6 +228,31 @@ async fn one_sign_in_fills_the_vault_and_a_remembered_consent_skips_every_page(b
 
     // The vault holds Alice's grant: the MCP server's API key gets her Google token.
     assert_eq!(app.token(ALICE).await.status(), 200);
+
+    // The client redeems the code: a JWT for Alice at the Ads server.
+    let tokens = redeem(&app, &params["code"], redirect).await;
+    let claims = claims_of(tokens["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], ADS);
+    assert_eq!(claims["email"], ALICE);
+    assert_eq!(claims["client_id"], CLIENT);
+    assert_eq!(claims["scope"], "mcp:ads.example.com/mcp");
+    assert_eq!(claims["iss"], app.address);
+    assert!(tokens["refresh_token"].is_string());
+    // A code is single use.
+    let replay = app
+        .http
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", params["code"].as_str()),
+            ("redirect_uri", redirect),
+            ("code_verifier", VERIFIER),
+            ("client_id", CLIENT),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400);
 
     // Again, any loopback port: signed in, consent remembered → straight back with a code.
     let other_port = "http://127.0.0.1:50999/callback";
@@ -601,4 +627,36 @@ async fn account_form(
         .send()
         .await
         .unwrap()
+}
+
+/// Redeems a code at the token endpoint as the public test client.
+async fn redeem(app: &TestApp, code: &str, redirect: &str) -> serde_json::Value {
+    let response = app
+        .http
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect),
+            ("code_verifier", VERIFIER),
+            ("client_id", CLIENT),
+            ("resource", ADS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// A JWT's claims, read without verifying (the token endpoint's tests verify them).
+fn claims_of(jwt: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = jwt.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
 }

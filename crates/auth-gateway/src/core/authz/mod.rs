@@ -3,10 +3,18 @@
 //! access tokens and are published as a JWKS. The endpoints that issue tokens build on
 //! these.
 
+pub mod access_tokens;
 pub mod account;
 pub mod authorize;
+pub mod client_auth;
 pub mod jwks;
+pub mod metadata;
 pub mod oauth_error;
+pub mod params;
 pub mod redirects;
+pub mod registration;
 pub mod resources;
+pub mod revocation;
 pub mod signing_keys;
+pub mod token_endpoint;
+mod token_grants;

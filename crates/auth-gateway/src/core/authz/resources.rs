@@ -85,6 +85,16 @@ pub fn canonical_uri(text: &str) -> Result<String, ResourceError> {
     Ok(format!("{origin}{}", url.path().trim_end_matches('/')))
 }
 
+/// The one gateway scope of a resource (docs/authorization-server.md, "Plan: scopes"):
+/// `mcp:` and the canonical URI without its scheme, e.g. `mcp:ads.example.com/mcp`.
+/// Derived from the URI, so it needs no column and cannot drift.
+pub fn resource_scope(canonical: &str) -> String {
+    let rest = canonical
+        .split_once("://")
+        .map_or(canonical, |(_, rest)| rest);
+    format!("mcp:{rest}")
+}
+
 /// What `add` registers.
 #[derive(Debug, Clone)]
 pub struct NewResource {

@@ -5,6 +5,7 @@ pub mod app;
 pub mod db;
 pub mod logs;
 pub mod metrics;
+pub mod oauth;
 pub mod process;
 
 /// Runs the async test body `$body` (a fn taking a `Backend`) on SQLite and PostgreSQL.
