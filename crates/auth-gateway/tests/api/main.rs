@@ -3,6 +3,7 @@
 
 mod admin_cli;
 mod authorization_server;
+mod authorization_sweep;
 mod authorize_flow;
 mod background_refresh;
 mod bad_input;

@@ -10,7 +10,9 @@ use crate::core::clock::Clock;
 use crate::core::error::CoreError;
 use crate::core::providers::Providers;
 use crate::domain::{Email, ScopeSet};
-use crate::store::{CredentialStore, LeaseStore, SessionStore};
+use crate::store::{
+    AuthorizationStore, CredentialStore, LeaseStore, LoginStore, OAuthClientStore, SessionStore,
+};
 use std::sync::Arc;
 // Re-exported: the integration tests name it here.
 pub use crate::domain::MaintenanceSettings;
@@ -29,12 +31,18 @@ pub struct TickReport {
     pub failed: u32,
 }
 
-/// The background jobs: refreshing due grants, sweeping old sessions. Uses:
-/// `LeaseStore`, `CredentialStore`, `SessionStore`.
+/// The background jobs: refreshing due grants, sweeping old sessions and the
+/// authorization server's spent rows. Uses: `LeaseStore`, `CredentialStore`,
+/// `SessionStore`, `LoginStore`, `AuthorizationStore`, `OAuthClientStore`.
 pub struct Maintenance {
     pub(in crate::core) store: Arc<dyn CredentialStore>,
     pub(in crate::core) leases: Arc<dyn LeaseStore>,
     pub(in crate::core) sessions: Arc<dyn SessionStore>,
+    pub(in crate::core) logins: Arc<dyn LoginStore>,
+    pub(in crate::core) authorizations: Arc<dyn AuthorizationStore>,
+    pub(in crate::core) oauth_clients: Arc<dyn OAuthClientStore>,
+    /// Dynamic registrations never used for this long are deleted.
+    pub(in crate::core) unused_registration_ttl: chrono::Duration,
     pub(in crate::core) clock: Arc<dyn Clock>,
     pub(in crate::core) providers: Arc<Providers>,
     pub(in crate::core) refresher: Arc<Refresher>,
@@ -117,9 +125,26 @@ impl Maintenance {
         Ok(report)
     }
 
-    /// Deletes sessions that expired more than an hour ago; returns how many.
+    /// Deletes sign-in sessions, logins and browser sessions that expired more than an
+    /// hour ago (the hour lets a late visitor be told "expired" rather than "unknown"),
+    /// spent codes, refresh tokens and revoked grants past their expiry, and dynamic
+    /// registrations never used; returns how many rows.
     pub async fn sweep_sessions(&self) -> Result<u64, CoreError> {
-        let before = self.clock.now() - chrono::Duration::hours(1);
-        Ok(self.sessions.delete_sessions_expired_before(before).await?)
+        let now = self.clock.now();
+        let before = now - chrono::Duration::hours(1);
+        let sessions = self.sessions.delete_sessions_expired_before(before).await?;
+        let logins = self
+            .logins
+            .delete_logins_and_browser_sessions_expired_before(before)
+            .await?;
+        let authorizations = self
+            .authorizations
+            .delete_authorization_rows_expired_before(before)
+            .await?;
+        let clients = self
+            .oauth_clients
+            .delete_unused_dynamic_clients(now - self.unused_registration_ttl)
+            .await?;
+        Ok(sessions + logins + authorizations + clients)
     }
 }
