@@ -5,7 +5,7 @@
 
 use crate::core::authz::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::core::authz::redirects::redirect_uri_matches;
-use crate::core::authz::resources::canonical_uri;
+use crate::core::authz::resources::{canonical_uri, resource_scope};
 use crate::store::{OAuthClientRecord, ResourceRecord};
 use std::collections::HashMap;
 
@@ -168,13 +168,6 @@ pub struct Checked {
     pub always_ask: bool,
 }
 
-/// The gateway scope of a resource: `mcp:` and its canonical URI without the scheme
-/// (docs/authorization-server.md, "Scopes").
-pub fn resource_scope(uri: &str) -> String {
-    let without_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
-    format!("mcp:{without_scheme}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,17 +178,5 @@ mod tests {
         let request = RawRequest::parse("client_id=a&state=").unwrap_or_default();
         assert_eq!(request.get("client_id"), Some("a"));
         assert_eq!(request.get("state"), None);
-    }
-
-    #[test]
-    fn a_resource_scope_is_its_uri_without_the_scheme() {
-        assert_eq!(
-            resource_scope("https://ads.example.com/mcp"),
-            "mcp:ads.example.com/mcp"
-        );
-        assert_eq!(
-            resource_scope("http://127.0.0.1:8080"),
-            "mcp:127.0.0.1:8080"
-        );
     }
 }
