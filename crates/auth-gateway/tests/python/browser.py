@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import httpx2
-from mcp.shared.auth import AuthorizationCodeResult
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthToken
 
 
 def form_fields(page: str) -> dict:
@@ -97,3 +97,23 @@ class Browser:
             return AuthorizationCodeResult(code=final["code"], state=final.get("state"), iss=final.get("iss"))
 
         return redirect_handler, callback_handler
+
+
+class MemoryStorage:
+    """mcp's TokenStorage protocol, in memory."""
+
+    def __init__(self, client_info: OAuthClientInformationFull | None = None):
+        self.tokens: OAuthToken | None = None
+        self.client_info = client_info
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client_info
+
+    async def set_client_info(self, client_info):
+        self.client_info = client_info

@@ -3,7 +3,7 @@ wrote: two FastMCP 4.x servers verify its JWTs (JWTVerifier + RemoteAuthProvider
 Python `mcp` 2.3 SDK's OAuthClientProvider is the MCP client (discovery, dynamic
 registration, PKCE, RFC 9207 `iss`); an httpx2 cookie jar plays the person's browser.
 Prints one line per case and `N passed, M failed`.
-Usage: python run.py AUTH_GATEWAY_BIN GOOGLE_EMULATOR_BIN
+Usage: python run.py AUTH_GATEWAY_BIN GOOGLE_EMULATOR_BIN ARTIFACTS_DIR
 """
 
 import asyncio
@@ -11,6 +11,7 @@ import base64
 import json
 import sys
 import traceback
+from pathlib import Path
 
 import httpx2
 from mcp import Client
@@ -18,32 +19,13 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.auth.exceptions import OAuthFlowError
 from mcp.client.auth.utils import validate_authorization_response_iss
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthMetadata, OAuthToken
+from mcp.shared.auth import OAuthClientMetadata, OAuthMetadata
 
-from browser import Browser
+import browser_check
+from browser import Browser, MemoryStorage
 from stack import ADS_SCOPE, ANALYTICS_SCOPE, Stack, free_port, redacted_tail
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
-
-
-class MemoryStorage:
-    """mcp's TokenStorage protocol, in memory."""
-
-    def __init__(self, client_info: OAuthClientInformationFull | None = None):
-        self.tokens: OAuthToken | None = None
-        self.client_info = client_info
-
-    async def get_tokens(self):
-        return self.tokens
-
-    async def set_tokens(self, tokens):
-        self.tokens = tokens
-
-    async def get_client_info(self):
-        return self.client_info
-
-    async def set_client_info(self, client_info):
-        self.client_info = client_info
 
 
 def claims_of(jwt: str) -> dict:
@@ -218,8 +200,11 @@ class Interop:
                 continue
             raise AssertionError(f"iss {bad!r} should have been refused")
 
+    async def browser_case(self, artifacts: Path):
+        self.note = await browser_check.check(self, artifacts)
 
-async def main(gateway_bin: str, emulator_bin: str) -> int:
+
+async def main(gateway_bin: str, emulator_bin: str, artifacts: str) -> int:
     stack = Stack(gateway_bin, emulator_bin)
     try:
         stack.start()
@@ -237,6 +222,8 @@ async def main(gateway_bin: str, emulator_bin: str) -> int:
         ("3. audience and signature: wrong-audience and altered tokens get 401", interop.case_audience),
         ("4. bob in a fresh browser gets his own identity", interop.case_second_user),
         ("5. RFC 8414 metadata validates in mcp; RFC 9207 iss", interop.case_metadata),
+        ("6. real browser (headless Chromium, Playwright): chooser, consent, /account revoke",
+         lambda: interop.browser_case(Path(artifacts))),
     ]
     passed = failed = 0
     try:
@@ -251,8 +238,9 @@ async def main(gateway_bin: str, emulator_bin: str) -> int:
                 print(f"FAILED  {name}", flush=True)
                 traceback.print_exc()
         if failed:
-            print("gateway log (last lines):")
-            print(redacted_tail(stack.gateway_log))
+            for name in ["gateway", "emulator", "ads", "analytics"]:
+                print(f"{name} log (last lines):")
+                print(redacted_tail(stack.dir / f"{name}.log", 30 if name == "gateway" else 10))
     finally:
         await interop.alice_browser.aclose()
         stack.stop(keep_logs=failed > 0)
@@ -261,4 +249,4 @@ async def main(gateway_bin: str, emulator_bin: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2])))
+    sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3])))

@@ -8,7 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../../../.."
 
-target="${CARGO_TARGET_DIR:-target}"
+target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 cargo build -q -p auth-gateway -p google-emulator
 gateway="$target/debug/auth-gateway"
 emulator="$target/debug/google-emulator"
@@ -17,7 +17,8 @@ venv="$target/auth-gateway-py/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check "mcp==2.3.*" "fastmcp==4.1.*"
+"$venv/bin/pip" install -q --disable-pip-version-check "mcp==2.3.*" "fastmcp==4.1.*" "playwright==1.65.*"
 cd "$here"
 export PYTHONDONTWRITEBYTECODE=1
-"$venv/bin/python" run.py "$gateway" "$emulator"
+# Screenshots of the real-browser case (artifacts): $target/auth-gateway-py/screenshots
+"$venv/bin/python" run.py "$gateway" "$emulator" "$target/auth-gateway-py/screenshots"
