@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -93,7 +94,11 @@ class Interop:
         # The SDK discovered the gateway through the server's RFC 9728 metadata.
         assert str(provider.context.auth_server_url).rstrip("/") == stack.gateway_url, provider.context.auth_server_url
         self.note = f"Google trips: 1, consent pages: 1, iss={walk.final['iss']}"
-        self.alice.update(sub=who["sub"], client_info=storage.client_info, ads_tokens=storage.tokens, iss=walk.final["iss"])
+        claims = claims_of(storage.tokens.access_token)
+        assert claims["scope"] == "mcp:" + stack.ads_url.split("://", 1)[1], claims
+        assert storage.tokens.refresh_token, "no refresh token"
+        self.alice.update(sub=who["sub"], client_info=storage.client_info, ads_tokens=storage.tokens,
+                          iss=walk.final["iss"], ads=(provider, storage))
 
     async def case_second_server(self):
         """same client and browser on the analytics server: one incremental Google trip, no login page, same user"""
@@ -200,6 +205,21 @@ class Interop:
                 continue
             raise AssertionError(f"iss {bad!r} should have been refused")
 
+    async def case_refresh(self):
+        """the SDK refreshes an expired access token (refresh_token grant, rotation) without the browser"""
+        stack = self.stack
+        provider, storage = self.alice["ads"]
+        before = storage.tokens
+        walks = len(self.alice_browser.walks)
+        provider.context.token_expiry_time = time.time() - 1  # as if the hour had passed
+        who = await self.whoami(stack.ads_url, provider)
+        assert who["email"] == ALICE and who["aud"] == stack.ads_url, who
+        assert len(self.alice_browser.walks) == walks, "the browser was needed again"
+        after = storage.tokens
+        assert after.access_token != before.access_token, "no new access token"
+        assert after.refresh_token and after.refresh_token != before.refresh_token, "the refresh token was not rotated"
+        self.note = "new access token, refresh token rotated, no browser"
+
     async def browser_case(self, artifacts: Path):
         self.note = await browser_check.check(self, artifacts)
 
@@ -222,7 +242,8 @@ async def main(gateway_bin: str, emulator_bin: str, artifacts: str) -> int:
         ("3. audience and signature: wrong-audience and altered tokens get 401", interop.case_audience),
         ("4. bob in a fresh browser gets his own identity", interop.case_second_user),
         ("5. RFC 8414 metadata validates in mcp; RFC 9207 iss", interop.case_metadata),
-        ("6. real browser (headless Chromium, Playwright): chooser, consent, /account revoke",
+        ("6. the SDK's token refresh", interop.case_refresh),
+        ("7. real browser (headless Chromium, Playwright): chooser, consent, /account revoke",
          lambda: interop.browser_case(Path(artifacts))),
     ]
     passed = failed = 0
