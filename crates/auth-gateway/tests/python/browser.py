@@ -31,6 +31,7 @@ def form_action(page: str) -> str | None:
 class Walk:
     """What one trip through the flow saw."""
 
+    start: dict = field(default_factory=dict)  # the authorization request's query
     hops: list = field(default_factory=list)  # (method, url, status)
     google_requests: list = field(default_factory=list)  # query dicts sent to Google's authorize
     account_chooser: bool = False
@@ -49,7 +50,7 @@ class Browser:
         await self.http.aclose()
 
     async def walk(self, url: str, redirect_uri: str, choose: str | None = None) -> Walk:
-        walk = Walk()
+        walk = Walk(start={k: v[0] for k, v in parse_qs(urlsplit(url).query).items()})
         self.walks.append(walk)
         method, data = "GET", None
         for _ in range(20):

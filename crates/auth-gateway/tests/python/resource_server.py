@@ -1,7 +1,11 @@
 """A FastMCP 4.x server protected by the gateway, as a third party would write one: it
 verifies the gateway's ES256 JWTs against the published JWKS (issuer and audience pinned)
 and publishes RFC 9728 metadata naming the gateway as its authorization server.
-Usage: python resource_server.py NAME PORT GATEWAY_URL  (serves http://127.0.0.1:PORT/mcp)
+With `--require-scope` the verifier also requires the gateway's scope for this server
+(`mcp:` + the URL without its scheme), which the metadata then lists in `scopes_supported`,
+so the MCP client asks for it; without, the metadata lists no scope and clients send none.
+Usage: python resource_server.py NAME PORT GATEWAY_URL [--require-scope]
+(serves http://127.0.0.1:PORT/mcp)
 """
 
 import sys
@@ -13,13 +17,15 @@ from fastmcp.server.dependencies import CurrentAccessToken
 from mcp.server.auth.provider import AccessToken
 
 
-def build(name: str, port: int, gateway: str) -> FastMCP:
+def build(name: str, port: int, gateway: str, require_scope: bool) -> FastMCP:
     base_url = f"http://127.0.0.1:{port}"
+    scope = f"mcp:127.0.0.1:{port}/mcp"
     verifier = JWTVerifier(
         jwks_uri=f"{gateway}/oauth/jwks",
         issuer=gateway,
         audience=f"{base_url}/mcp",
         algorithm="ES256",
+        required_scopes=[scope] if require_scope else None,
     )
     auth = RemoteAuthProvider(
         token_verifier=verifier,
@@ -40,6 +46,6 @@ def build(name: str, port: int, gateway: str) -> FastMCP:
 
 if __name__ == "__main__":
     name, port, gateway = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    build(name, port, gateway).run(
+    build(name, port, gateway, "--require-scope" in sys.argv[4:]).run(
         transport="http", host="127.0.0.1", port=port, show_banner=False, log_level="warning"
     )

@@ -85,6 +85,8 @@ class Interop:
         assert who["iss"] == stack.gateway_url, who
         # What the browser went through: Google once (identity + the server's scope), one consent page.
         walk = browser.walks[-1]
+        # The ads server's metadata lists no scope: the SDK asks for none, the gateway grants the server's.
+        assert "scope" not in walk.start and walk.start["resource"] == stack.ads_url, walk.start
         assert len(walk.google_requests) == 1, walk.hops
         google = walk.google_requests[0]
         assert {"openid", "email", ADS_SCOPE} <= set(google["scope"].split()), google
@@ -111,6 +113,10 @@ class Interop:
         assert who["aud"] == stack.analytics_url, who
         assert who["client_id"] == self.alice["client_info"].client_id, who
         walk = browser.walks[-1]
+        # The analytics server requires and publishes its scope: the SDK asks for exactly it.
+        analytics_scope = "mcp:" + stack.analytics_url.split("://", 1)[1]
+        assert walk.start.get("scope") == analytics_scope, walk.start
+        assert claims_of(storage.tokens.access_token)["scope"] == analytics_scope
         assert not walk.account_chooser, walk.hops
         # The new Google scope needs one trip to Google, for Alice by hint, without a forced consent.
         assert len(walk.google_requests) == 1, walk.hops
@@ -119,11 +125,11 @@ class Interop:
         assert google.get("prompt") != "consent", google
         assert ANALYTICS_SCOPE in google["scope"].split(), google
         assert len(walk.consent_pages) == 1 and "Google Analytics (FastMCP)" in walk.consent_pages[0], walk.hops
-        self.alice["analytics_tokens"] = storage.tokens
-        self.note = "no account chooser; 1 Google trip with login_hint=alice, no prompt=consent; 1 consent page"
+        self.alice.update(analytics_tokens=storage.tokens)
+        self.note = "asked for its scope; no account chooser; 1 Google trip with login_hint=alice, no prompt=consent; 1 consent page"
 
     async def case_audience(self):
-        """the ads token is refused by the analytics server (401), an altered token by the ads server"""
+        """each server refuses the other's token (401); altered tokens are refused"""
         stack = self.stack
         ads_token = self.alice["ads_tokens"].access_token
         assert claims_of(ads_token)["aud"] == stack.ads_url
@@ -137,6 +143,10 @@ class Interop:
         wrong = await post(stack.analytics_url, ads_token)
         assert wrong.status_code == 401, (wrong.status_code, wrong.text[:300])
         assert "Bearer" in wrong.headers.get("www-authenticate", ""), wrong.headers
+        # The ads server requires no scope, so here only the audience can refuse the analytics token.
+        analytics_token = self.alice["analytics_tokens"].access_token
+        wrong = await post(stack.ads_url, analytics_token)
+        assert wrong.status_code == 401, (wrong.status_code, wrong.text[:300])
         head, payload, signature = ads_token.split(".")
         # Another audience written into the payload: the signature no longer matches.
         claims = claims_of(ads_token) | {"aud": stack.analytics_url}
@@ -155,7 +165,7 @@ class Interop:
             "clientInfo": {"name": "raw-httpx", "version": "0"}}}
         ok = await post(stack.ads_url, ads_token)
         assert ok.status_code == 200, (ok.status_code, ok.text[:300])
-        self.note = "401 for: ads token at analytics, " + ", ".join(n for n, _ in altered)
+        self.note = "401 for: ads token at analytics, analytics token at ads, " + ", ".join(n for n, _ in altered)
 
     async def case_second_user(self):
         """bob, in a fresh browser, gets his own identity from the same ads server"""

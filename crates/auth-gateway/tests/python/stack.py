@@ -114,9 +114,11 @@ class Stack:
                      "--scopes", scope, "--name", display)
 
 
-        for name, port, url in [("ads", ads_port, self.ads_url), ("analytics", analytics_port, self.analytics_url)]:
+        # ads publishes no scope (FastMCP's default); analytics requires and publishes its own.
+        for name, port, extra in [("ads", ads_port, []), ("analytics", analytics_port, ["--require-scope"])]:
             log = self.dir / f"{name}.log"
-            server = self.spawn([sys.executable, str(HERE / "resource_server.py"), name, str(port), self.gateway_url], log)
+            argv = [sys.executable, str(HERE / "resource_server.py"), name, str(port), self.gateway_url, *extra]
+            server = self.spawn(argv, log)
             metadata = f"http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp"
             wait_until(lambda m=metadata: httpx2.get(m).status_code == 200, 60, f"the {name} server", server, log)
         return self
