@@ -86,9 +86,9 @@ impl HttpsFetcher {
         Ok(Self { settings, extra_ca })
     }
 
-    /// The one address to connect to: every address the name resolves to must be
-    /// public, so no answer can point the gateway inward; the first is pinned.
-    async fn checked_address(&self, url: &Url) -> Result<SocketAddr, FetchError> {
+    /// The addresses to connect to: every address the name resolves to must be public,
+    /// so no answer can point the gateway inward; the connection is pinned to these.
+    async fn checked_addresses(&self, url: &Url) -> Result<Vec<SocketAddr>, FetchError> {
         let port = url.port_or_known_default().unwrap_or(443);
         let addresses: Vec<SocketAddr> = match url.host() {
             Some(Host::Ipv4(ip)) => vec![SocketAddr::new(ip.into(), port)],
@@ -107,20 +107,21 @@ impl HttpsFetcher {
         {
             return Err(FetchError::NotPublic(bad.ip().to_string()));
         }
-        addresses
-            .first()
-            .copied()
-            .ok_or_else(|| FetchError::Unavailable("the host has no address".into()))
+        if addresses.is_empty() {
+            return Err(FetchError::Unavailable("the host has no address".into()));
+        }
+        Ok(addresses)
     }
 
-    fn client(&self, url: &Url, address: SocketAddr) -> Result<reqwest::Client, FetchError> {
+    fn client(&self, url: &Url, addresses: &[SocketAddr]) -> Result<reqwest::Client, FetchError> {
         let mut builder = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .https_only(true)
             .no_proxy();
         if let Some(Host::Domain(name)) = url.host() {
-            builder = builder.resolve(name, address);
+            // Pinned: reqwest connects to these checked addresses, never asks DNS again.
+            builder = builder.resolve_to_addrs(name, addresses);
         }
         if let Some(ca) = &self.extra_ca {
             builder = builder.tls_certs_merge([ca.clone()]);
@@ -134,12 +135,21 @@ impl HttpsFetcher {
 #[async_trait]
 impl ClientMetadataFetcher for HttpsFetcher {
     async fn fetch(&self, url: &Url) -> Result<FetchedDocument, FetchError> {
+        // The client's timeout does not cover name resolution: this bounds it all.
+        tokio::time::timeout(FETCH_TIMEOUT, self.fetch_unbounded(url))
+            .await
+            .unwrap_or_else(|_| Err(FetchError::Unavailable("timed out".into())))
+    }
+}
+
+impl HttpsFetcher {
+    async fn fetch_unbounded(&self, url: &Url) -> Result<FetchedDocument, FetchError> {
         if url.scheme() != "https" {
             return Err(FetchError::Refused("it is not https".into()));
         }
-        let address = self.checked_address(url).await?;
+        let addresses = self.checked_addresses(url).await?;
         let mut response = self
-            .client(url, address)?
+            .client(url, &addresses)?
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()

@@ -125,6 +125,11 @@ async fn a_document_is_kept_for_its_max_age_then_fetched_again(backend: Backend)
     app.clock.advance(chrono::Duration::seconds(290));
     assert_eq!(get(short_id.clone()).await.unwrap().status(), 302);
     assert_eq!(documents.hits(), 3);
+
+    // A host name: resolved, every address checked, the connection pinned to them.
+    let by_name = documents.url(PATH).replace("127.0.0.1", "localhost");
+    documents.set(PATH, Reply::json(&document(&by_name), 600));
+    assert_eq!(get(by_name).await.unwrap().status(), 302);
 }
 
 async fn documents_that_cannot_be_used_stop_at_a_page_and_never_redirect(backend: Backend) {
@@ -272,5 +277,13 @@ async fn loopback_is_refused_unless_allowed(backend: Backend) {
         .await
         .unwrap();
     assert_page(response, "not public (127.0.0.1)").await;
+    let by_name = client_id.replace("127.0.0.1", "localhost");
+    let response = app
+        .http
+        .get(authorize_url(&app, &by_name, REDIRECT))
+        .send()
+        .await
+        .unwrap();
+    assert_page(response, "not public").await;
     assert_eq!(documents.hits(), 0, "nothing was sent to a private address");
 }
