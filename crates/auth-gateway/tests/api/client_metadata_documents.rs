@@ -171,6 +171,25 @@ async fn documents_that_cannot_be_used_stop_at_a_page_and_never_redirect(backend
     padded["client_uri"] = json!(format!("https://client.example/{}", "a".repeat(6000)));
     documents.set("/big.json", Reply::json(&padded, 60));
     assert_page(get(&big, REDIRECT).await.unwrap(), "larger than 5120 bytes").await;
+    // Without Content-Length (chunked): reading stops past the limit.
+    let chunked = documents.url("/chunked.json");
+    let chunk = format!("400\r\n{}\r\n", " ".repeat(0x400));
+    documents.set(
+        "/chunked.json",
+        Reply {
+            status: 200,
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Transfer-Encoding".into(), "chunked".into()),
+            ],
+            body: format!("{}0\r\n\r\n", chunk.repeat(8)).into_bytes(),
+        },
+    );
+    assert_page(
+        get(&chunked, REDIRECT).await.unwrap(),
+        "larger than 5120 bytes",
+    )
+    .await;
 
     let html = documents.url("/page.json");
     documents.set(

@@ -144,7 +144,16 @@ fn encode(reply: &Reply) -> Vec<u8> {
     for (name, value) in &reply.headers {
         let _ = write!(head, "{name}: {value}\r\n");
     }
-    let _ = write!(head, "Content-Length: {}\r\n\r\n", reply.body.len());
+    // A reply that sets Transfer-Encoding carries its own framing (no Content-Length).
+    if reply
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("transfer-encoding"))
+    {
+        head.push_str("\r\n");
+    } else {
+        let _ = write!(head, "Content-Length: {}\r\n\r\n", reply.body.len());
+    }
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(&reply.body);
     bytes
