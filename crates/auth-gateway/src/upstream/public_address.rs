@@ -19,8 +19,8 @@ pub fn fetchable(ip: IpAddr, allow_loopback: bool) -> bool {
     }
 }
 
-/// An IPv4-mapped (`::ffff:a.b.c.d`) or IPv4-compatible address as the IPv4 address it
-/// reaches: otherwise `::ffff:10.0.0.1` would pass as a "public IPv6" address.
+/// An IPv4-mapped address (`::ffff:a.b.c.d`) as the IPv4 address it reaches: otherwise
+/// `::ffff:10.0.0.1` would pass as a "public IPv6" address.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
@@ -45,14 +45,17 @@ fn public_v4(ip: Ipv4Addr) -> bool {
 
 fn public_v6(ip: Ipv6Addr) -> bool {
     let first = ip.segments()[0];
+    let second = ip.segments()[1];
     !(ip.is_unspecified()
         || ip.is_loopback()
+        || first == 0 // ::/16 reserved, with the deprecated IPv4-compatible ::a.b.c.d
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // unique local fc00::/7 (RFC 4193)
         || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
         || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed inside)
-        || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation (RFC 3849)
-        || first == 0x0064 && ip.segments()[1] == 0xff9b // NAT64 (RFC 6052) reaches IPv4 inside
+        || first == 0x2001 && second == 0x0db8 // documentation (RFC 3849)
+        || first == 0x2001 && second == 0 // Teredo (RFC 4380) embeds an IPv4 address
+        || first == 0x0064 && second == 0xff9b // NAT64 (RFC 6052) reaches IPv4 inside
         || first == 0x2002) // 6to4 embeds an IPv4 address that may be private
 }
 
@@ -95,6 +98,8 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
+            "::10.0.0.1",
+            "2001:0:a00:1::1",
         ] {
             assert!(!fetchable(ip(private), false), "{private}");
         }
