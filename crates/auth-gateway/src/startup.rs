@@ -332,6 +332,7 @@ pub async fn build_gateway_with_metrics(
         store,
         keys,
         providers,
+        metadata_fetcher(&config.authorization)?,
         clock,
         GatewaySettings {
             public_url: config.public_url.clone(),
@@ -400,4 +401,28 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The fetcher of Client ID Metadata Documents, with the development settings (loopback,
+/// an extra CA) the configuration allows outside production.
+fn metadata_fetcher(
+    settings: &crate::domain::AuthorizationSettings,
+) -> anyhow::Result<Arc<dyn crate::upstream::ClientMetadataFetcher>> {
+    let extra_ca_pem = settings
+        .metadata_extra_ca_file
+        .as_ref()
+        .map(|path| {
+            std::fs::read(path).with_context(|| {
+                format!("OAUTH_CIMD_EXTRA_CA_FILE: cannot read {}", path.display())
+            })
+        })
+        .transpose()?;
+    let fetcher = crate::upstream::client_metadata::HttpsFetcher::new(
+        crate::upstream::client_metadata::FetchSettings {
+            allow_loopback: settings.metadata_allow_loopback,
+            extra_ca_pem,
+        },
+    )
+    .context("OAUTH_CIMD_EXTRA_CA_FILE: not a PEM certificate")?;
+    Ok(Arc::new(fetcher))
 }

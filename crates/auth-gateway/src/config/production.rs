@@ -25,6 +25,7 @@ pub(super) fn refuse_weak(vars: &Vars<'_>, config: &Config) -> Result<(), Config
     )?;
     strong_key("AUTH_GATEWAY_API_KEY", secrets.api_key.as_ref())?;
     database_password(&config.database_url)?;
+    super::authorization::refuse_in_production(&config.authorization)?;
     let public_url_variable = if vars.text("AUTH_GATEWAY_PUBLIC_URL").is_some() {
         "AUTH_GATEWAY_PUBLIC_URL"
     } else {

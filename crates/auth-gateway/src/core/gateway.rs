@@ -12,6 +12,7 @@ use super::authz::account::{AccountAction, AccountError, AccountView};
 use super::authz::authorize::AuthorizeStep;
 use super::authz::authorize::login::LoginFinished;
 use super::authz::authorize::request::AuthorizePageError;
+use super::authz::client_directory::ClientDirectory;
 use super::authz::jwks::Jwks;
 use super::authz::metadata::ServerMetadata;
 use super::authz::oauth_error::OAuthError;
@@ -34,7 +35,7 @@ use super::runtime::token_cache::TokenCache;
 use super::wiring::{GatewaySettings, Pieces, Services};
 use crate::domain::{Email, MetricsSink};
 use crate::store::Store;
-use crate::upstream::Provider;
+use crate::upstream::{ClientMetadataFetcher, Provider};
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +66,7 @@ impl Gateway {
         store: Arc<dyn Store>,
         keys: KeyRing,
         providers: Vec<Arc<dyn Provider>>,
+        metadata_fetcher: Arc<dyn ClientMetadataFetcher>,
         clock: Arc<dyn Clock>,
         settings: GatewaySettings,
         api_key: &SecretString,
@@ -79,6 +81,11 @@ impl Gateway {
                 Arc::clone(&clock),
             )),
             instance_id: uuid::Uuid::new_v4().to_string().into(),
+            clients: Arc::new(ClientDirectory {
+                clients: Arc::<dyn Store>::clone(&store),
+                fetcher: metadata_fetcher,
+                clock: Arc::clone(&clock),
+            }),
             store,
             clock,
         };

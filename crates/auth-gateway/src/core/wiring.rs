@@ -13,6 +13,7 @@ use super::audit::AuditLog;
 use super::authz::access_tokens::AccessTokens;
 use super::authz::account::Account;
 use super::authz::authorize::Authorize;
+use super::authz::client_directory::ClientDirectory;
 use super::authz::metadata::Metadata;
 use super::authz::registration::Registration;
 use super::authz::revocation::Revocation;
@@ -52,6 +53,8 @@ pub struct Pieces {
     pub audit: Arc<AuditLog>,
     /// Names this process as the owner of refresh and job leases.
     pub instance_id: Arc<str>,
+    /// MCP clients by `client_id`, fetching metadata documents (CIMD) as needed.
+    pub clients: Arc<ClientDirectory>,
 }
 
 /// Settings the core needs, taken from the configuration once.
@@ -173,7 +176,7 @@ impl Pieces {
 
     fn authorize(&self, settings: &GatewaySettings) -> Authorize {
         Authorize {
-            clients: self.store(),
+            directory: Arc::clone(&self.clients),
             resources: self.store(),
             logins: self.store(),
             authorizations: self.store(),
@@ -306,7 +309,8 @@ impl Pieces {
         let authorization = &settings.authorization;
         OAuthServices {
             token: TokenEndpoint {
-                clients: self.store(),
+                // A metadata-document client authenticates like any public client.
+                clients: self.clients.clone(),
                 grants: self.store(),
                 audit: self.store(),
                 clock: Arc::clone(&self.clock),
@@ -320,7 +324,7 @@ impl Pieces {
                 enabled: authorization.dynamic_registration,
             },
             revocation: Revocation {
-                clients: self.store(),
+                clients: self.clients.clone(),
                 grants: self.store(),
                 audit: self.store(),
                 clock: Arc::clone(&self.clock),

@@ -26,7 +26,18 @@ pub struct AuthorizationSettings {
     pub dynamic_registration: bool,
     /// A dynamic registration never used for this long is deleted.
     pub unused_registration_ttl: Duration,
+    /// Hosts whose Client ID Metadata Documents the consent page vouches for: a client
+    /// whose `client_id` URL is on one of them is shown as that host, not "unverified".
+    pub known_client_hosts: Vec<String>,
+    /// Metadata documents may be fetched from loopback hosts (development and tests).
+    pub metadata_allow_loopback: bool,
+    /// One more CA trusted when fetching metadata documents (development and tests).
+    pub metadata_extra_ca_file: Option<std::path::PathBuf>,
 }
+
+/// `OAUTH_KNOWN_CLIENT_HOSTS`' default: the sites of the MCP clients that identify with
+/// a metadata document (Claude, `ChatGPT`, VS Code).
+pub const DEFAULT_KNOWN_CLIENT_HOSTS: &[&str] = &["claude.ai", "chatgpt.com", "vscode.dev"];
 
 impl Default for AuthorizationSettings {
     fn default() -> Self {
@@ -40,6 +51,12 @@ impl Default for AuthorizationSettings {
             browser_session_absolute: Duration::days(30),
             dynamic_registration: true,
             unused_registration_ttl: Duration::days(1),
+            known_client_hosts: DEFAULT_KNOWN_CLIENT_HOSTS
+                .iter()
+                .map(|host| (*host).to_owned())
+                .collect(),
+            metadata_allow_loopback: false,
+            metadata_extra_ca_file: None,
         }
     }
 }

@@ -8,7 +8,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 pub fn render(view: &ConsentView) -> Response {
-    let client = view.client_name.as_deref().unwrap_or(&view.client_id);
+    // A vouched-for host is the client's identity; a name is only what it says.
+    let client = view
+        .verified_host
+        .as_deref()
+        .or(view.client_name.as_deref())
+        .unwrap_or(&view.client_id);
     let unverified = if view.unverified {
         "<p class=\"warn\">This application's name is what it says about itself: the gateway \
          cannot verify it. Continue only if you started this from an application you trust.</p>"

@@ -3,7 +3,11 @@
 //! configuration so tests point at `google-emulator`. Imports only `crate::domain`; the
 //! core uses the `Provider` trait, never `google`.
 
+pub mod client_metadata;
 pub mod google;
+mod public_address;
+
+pub use client_metadata::{CacheHint, ClientMetadataFetcher, FetchError, FetchedDocument};
 
 use crate::domain::{Email, ScopeSet};
 use async_trait::async_trait;

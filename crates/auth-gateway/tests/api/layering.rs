@@ -70,8 +70,8 @@ const CORE_MAY_USE_FROM_STORE: &[&str] = &[
     "RefreshRotation",
 ];
 
-/// What the core may name in `upstream`: the `Provider` trait, its error and the values
-/// it takes and returns, and the table of known provider names (constant data, used to
+/// What the core may name in `upstream`: the `Provider` trait and the client metadata
+/// document fetcher's trait, their errors and the values they take and return, and the table of known provider names (constant data, used to
 /// tell "unknown" from "not configured"). Not `google`: startup builds the providers.
 const CORE_MAY_USE_FROM_UPSTREAM: &[&str] = &[
     "Provider",
@@ -82,6 +82,10 @@ const CORE_MAY_USE_FROM_UPSTREAM: &[&str] = &[
     "KnownProvider",
     "KNOWN_PROVIDERS",
     "known_provider",
+    "ClientMetadataFetcher",
+    "FetchedDocument",
+    "FetchError",
+    "CacheHint",
 ];
 
 /// Exceptions for `config`: the settings of the adapters it configures. They stay with

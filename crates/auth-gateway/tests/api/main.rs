@@ -7,6 +7,7 @@ mod authorization_sweep;
 mod authorize_flow;
 mod background_refresh;
 mod bad_input;
+mod client_metadata_documents;
 mod clients;
 mod deploy_files;
 mod first_hour_cli;

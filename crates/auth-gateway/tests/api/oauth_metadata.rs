@@ -44,6 +44,7 @@ async fn the_metadata_names_the_issuer_endpoints_and_one_scope_per_resource(back
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "scopes_supported": ["mcp:ads.example.com/mcp", "mcp:analytics.example.com"],
             "authorization_response_iss_parameter_supported": true,
+            "client_id_metadata_document_supported": true,
         })
     );
     let openid: Value = get(&app, "/.well-known/openid-configuration")

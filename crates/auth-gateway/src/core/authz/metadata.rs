@@ -33,6 +33,9 @@ pub struct ServerMetadata {
     pub scopes_supported: Vec<String>,
     /// RFC 9207: every authorization response carries `iss`.
     pub authorization_response_iss_parameter_supported: bool,
+    /// A `client_id` may be the https URL of its metadata document
+    /// (draft-ietf-oauth-client-id-metadata-document; MCP 2025-11-25 clients look for it).
+    pub client_id_metadata_document_supported: bool,
 }
 
 /// Builds the document. Uses: `ResourceStore`.
@@ -72,6 +75,7 @@ impl Metadata {
             revocation_endpoint_auth_methods_supported: METHODS.to_vec(),
             scopes_supported: scopes,
             authorization_response_iss_parameter_supported: true,
+            client_id_metadata_document_supported: true,
         })
     }
 

@@ -7,6 +7,8 @@ pub mod access_tokens;
 pub mod account;
 pub mod authorize;
 pub mod client_auth;
+pub mod client_directory;
+pub mod client_metadata;
 pub mod jwks;
 pub mod metadata;
 pub mod oauth_error;

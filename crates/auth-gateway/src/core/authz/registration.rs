@@ -17,7 +17,7 @@ use url::Url;
 
 const MAX_REDIRECT_URIS: usize = 10;
 const MAX_REDIRECT_URI_LEN: usize = 2000;
-const MAX_CLIENT_NAME_LEN: usize = 200;
+pub(super) const MAX_CLIENT_NAME_LEN: usize = 200;
 /// What the gateway's token endpoint serves (RFC 7591 §2 `grant_types`).
 const GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
 
@@ -126,20 +126,7 @@ impl Registration {
 /// The request checked and completed with RFC 7591 §2's defaults. Pure, so the fuzz
 /// target calls it too.
 pub fn validate(request: RegistrationRequest) -> Result<RegisteredClient, OAuthError> {
-    if request.redirect_uris.is_empty() {
-        return Err(OAuthError::new(
-            OAuthErrorCode::InvalidRedirectUri,
-            "redirect_uris is required",
-        ));
-    }
-    if request.redirect_uris.len() > MAX_REDIRECT_URIS {
-        return Err(metadata_error(format!(
-            "at most {MAX_REDIRECT_URIS} redirect_uris"
-        )));
-    }
-    for uri in &request.redirect_uris {
-        check_redirect_uri(uri)?;
-    }
+    check_redirect_uris(&request.redirect_uris)?;
     let method = request
         .token_endpoint_auth_method
         .unwrap_or_else(|| METHOD_BASIC.to_owned());
@@ -188,6 +175,23 @@ pub fn validate(request: RegistrationRequest) -> Result<RegisteredClient, OAuthE
         response_types,
         client_name,
     })
+}
+
+/// The redirect URIs of a registration or of a Client ID Metadata Document (the same
+/// rules for both: either way anyone may publish them): present, bounded, each valid.
+pub(super) fn check_redirect_uris(uris: &[String]) -> Result<(), OAuthError> {
+    if uris.is_empty() {
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidRedirectUri,
+            "redirect_uris is required",
+        ));
+    }
+    if uris.len() > MAX_REDIRECT_URIS {
+        return Err(metadata_error(format!(
+            "at most {MAX_REDIRECT_URIS} redirect_uris"
+        )));
+    }
+    uris.iter().try_for_each(|uri| check_redirect_uri(uri))
 }
 
 /// A redirect URI a client may register: absolute, without fragment (RFC 6749 §3.1.2),

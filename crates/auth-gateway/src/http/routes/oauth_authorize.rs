@@ -100,6 +100,7 @@ fn error_page(error: &AuthorizePageError) -> Page<'static> {
         AuthorizePageError::Malformed(problem) => (StatusCode::BAD_REQUEST, format!("The application sent a malformed sign-in request ({problem}).")),
         AuthorizePageError::MissingClient => (StatusCode::BAD_REQUEST, "The application's sign-in request does not say which application it is (client_id).".to_owned()),
         AuthorizePageError::UnknownClient => (StatusCode::BAD_REQUEST, "The application asking you to sign in is not registered at this gateway. Remove the server from the application and add it again so it can register.".to_owned()),
+        AuthorizePageError::ClientMetadata(why) => (StatusCode::BAD_REQUEST, format!("The application identifies itself by the address of its metadata document, and the gateway cannot use it: {why}. For your safety the sign-in stops here.")),
         AuthorizePageError::MissingRedirect => (StatusCode::BAD_REQUEST, "The application's sign-in request does not say where to return (redirect_uri).".to_owned()),
         AuthorizePageError::RedirectMismatch => (StatusCode::BAD_REQUEST, "The application asked to return to an address it did not register. For your safety the sign-in stops here.".to_owned()),
         AuthorizePageError::Forged => (StatusCode::BAD_REQUEST, "This consent form is out of date or did not come from this gateway. Start again from the application.".to_owned()),

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod documents;
 pub mod logs;
 pub mod metrics;
 pub mod oauth;

@@ -10,7 +10,7 @@ use crate::core::error::CoreError;
 use crate::core::random;
 use crate::store::{
     AuthorizationCodeRecord, AuthorizationGrantRecord, BrowserSessionRecord, ConsentRecord,
-    OAuthClientKind, ResourceRecord,
+    OAuthClientKind, OAuthClientRecord, ResourceRecord,
 };
 use secrecy::ExposeSecret as _;
 use uuid::Uuid;
@@ -19,13 +19,16 @@ pub(super) fn consent_view(
     verified: &Verified,
     resource: &ResourceRecord,
     session: &BrowserSessionRecord,
-    query: &str,
-    csrf: String,
+    (query, csrf): (&str, String),
+    known_hosts: &[String],
 ) -> ConsentView {
+    let verified_host = vouched_host(&verified.client, known_hosts);
     ConsentView {
         client_name: verified.client.client_name.clone(),
         client_id: verified.client.client_id.clone(),
-        unverified: verified.client.kind != OAuthClientKind::Preregistered,
+        unverified: verified.client.kind != OAuthClientKind::Preregistered
+            && verified_host.is_none(),
+        verified_host,
         redirect_host: verified
             .redirect_url
             .host_str()
@@ -42,6 +45,19 @@ pub(super) fn consent_view(
         request: query.to_owned(),
         csrf,
     }
+}
+
+/// The host of a metadata-document client whose `client_id` URL is on a known client
+/// host: the site serving the document answers for the client (the draft's security
+/// considerations: the URL's host is what a user can recognize; a name in the document
+/// is only a claim). Dynamic registrations have no such URL: never vouched for.
+fn vouched_host(client: &OAuthClientRecord, known_hosts: &[String]) -> Option<String> {
+    if client.kind != OAuthClientKind::MetadataDocument {
+        return None;
+    }
+    let url = url::Url::parse(&client.client_id).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    known_hosts.contains(&host).then_some(host)
 }
 
 impl Authorize {

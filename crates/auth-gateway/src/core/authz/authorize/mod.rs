@@ -14,6 +14,7 @@ pub use self::service::{Authorize, AuthorizeStep, ConsentView};
 use self::login::KnownUser;
 use self::request::{AuthorizePageError, RawRequest};
 use self::service::Verified;
+use crate::core::authz::client_directory::ClientLookupError;
 use crate::core::authz::oauth_error::OAuthError;
 use crate::domain::{CredentialStatus, Email};
 use crate::store::{BrowserSessionRecord, ResourceRecord};
@@ -54,7 +55,11 @@ impl Authorize {
         }
         let csrf = browser::csrf_token(session_cookie.unwrap_or_default());
         Ok(AuthorizeStep::Consent(Box::new(consent::consent_view(
-            &verified, &resource, &session, query, csrf,
+            &verified,
+            &resource,
+            &session,
+            (query, csrf),
+            &self.settings.known_client_hosts,
         ))))
     }
 
@@ -103,7 +108,16 @@ impl Authorize {
         let client_id = raw
             .get("client_id")
             .ok_or(AuthorizePageError::MissingClient)?;
-        let client = self.clients.oauth_client(client_id).await?;
+        let client = self
+            .directory
+            .client(client_id)
+            .await
+            .map_err(|error| match error {
+                ClientLookupError::Store(error) => AuthorizePageError::from(error),
+                document @ ClientLookupError::Document { .. } => {
+                    AuthorizePageError::ClientMetadata(document.to_string())
+                }
+            })?;
         let (client, redirect_uri) = raw.verified_client(client)?;
         let parsed = Url::parse(&redirect_uri).map_err(|_| AuthorizePageError::RedirectMismatch)?;
         Ok(Verified {

@@ -25,6 +25,10 @@ pub enum AuthorizePageError {
     MissingClient,
     #[error("unknown client")]
     UnknownClient,
+    /// A `client_id` URL whose metadata document cannot be fetched or is invalid; the
+    /// redirect URI is not verified, so the answer is a page (says why, in words).
+    #[error("{0}")]
+    ClientMetadata(String),
     #[error("the authorization request names no redirect_uri")]
     MissingRedirect,
     #[error("redirect_uri is not registered for this client")]

@@ -6,6 +6,7 @@
 use super::browser::SetCookie;
 use super::request::RawRequest;
 use crate::core::audit::AuditLog;
+use crate::core::authz::client_directory::ClientDirectory;
 use crate::core::authz::oauth_error::OAuthError;
 use crate::core::clock::Clock;
 use crate::core::crypto::KeyRing;
@@ -13,8 +14,7 @@ use crate::core::providers::Providers;
 use crate::core::runtime::token_cache::TokenCache;
 use crate::domain::AuthorizationSettings;
 use crate::store::{
-    AuthorizationStore, CredentialStore, LoginStore, OAuthClientRecord, OAuthClientStore,
-    ResourceStore,
+    AuthorizationStore, CredentialStore, LoginStore, OAuthClientRecord, ResourceStore,
 };
 use std::sync::Arc;
 use url::Url;
@@ -35,7 +35,9 @@ pub enum AuthorizeStep {
 /// The authorization endpoint. Uses: `OAuthClientStore`, `ResourceStore`, `LoginStore`,
 /// `AuthorizationStore`, `CredentialStore`, `AuditStore` (through the log).
 pub struct Authorize {
-    pub(in crate::core) clients: Arc<dyn OAuthClientStore>,
+    /// The clients (`OAuthClientStore`), fetching the metadata document of a `client_id`
+    /// URL (CIMD).
+    pub(in crate::core) directory: Arc<ClientDirectory>,
     pub(in crate::core) resources: Arc<dyn ResourceStore>,
     pub(in crate::core) logins: Arc<dyn LoginStore>,
     pub(in crate::core) authorizations: Arc<dyn AuthorizationStore>,
@@ -65,8 +67,12 @@ pub struct ConsentView {
     /// The client's own name, as it registered it (not vouched for).
     pub client_name: Option<String>,
     pub client_id: String,
-    /// Nothing vouches for who the client is: a dynamic registration names itself.
+    /// Nothing vouches for who the client is: a dynamic registration names itself, and
+    /// so does a metadata document on a host not in `OAUTH_KNOWN_CLIENT_HOSTS`.
     pub unverified: bool,
+    /// The host of a metadata document on a known client host ("claude.ai"): who the
+    /// client is, vouched for by the site serving its document.
+    pub verified_host: Option<String>,
     /// The host the browser goes back to: what the user can actually check.
     pub redirect_host: String,
     pub resource_name: String,
