@@ -5,8 +5,10 @@
 
 pub mod access_tokens;
 pub mod account;
+pub mod api_client_auth;
 pub mod authorize;
 pub mod client_auth;
+pub mod introspection;
 pub mod jwks;
 pub mod metadata;
 pub mod oauth_error;
@@ -17,4 +19,6 @@ pub mod resources;
 pub mod revocation;
 pub mod signing_keys;
 pub mod token_endpoint;
+pub mod token_exchange;
 mod token_grants;
+pub mod upstream_targets;
