@@ -2,7 +2,9 @@
 #![allow(dead_code)] // each test module uses a different part of the harness
 
 pub mod app;
+pub mod browser;
 pub mod db;
+pub mod exchange;
 pub mod logs;
 pub mod metrics;
 pub mod oauth;
