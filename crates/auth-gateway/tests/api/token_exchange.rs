@@ -290,6 +290,17 @@ async fn the_server_may_authenticate_with_its_name_and_key(backend: Backend) {
         .await
         .unwrap();
     assert_error(wrong, 401, "invalid_client").await;
+    // One method only (RFC 6749 §2.3): the key in the header and Basic both is refused.
+    let both = app
+        .http
+        .post(app.url("/oauth/token"))
+        .header("X-API-Key", &ads_key)
+        .header("Authorization", format!("Basic {basic}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_error(both, 401, "invalid_client").await;
 }
 
 async fn unknown_targets_and_token_types_are_refused(backend: Backend) {

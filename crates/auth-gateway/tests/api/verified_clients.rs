@@ -71,6 +71,30 @@ async fn a_verified_only_client_is_refused_an_asserted_email_but_served_by_excha
     let shared = set(&servers, "default", true).await.unwrap_err();
     assert!(shared.to_string().contains("default"), "{shared}");
     assert!(set(&servers, "nobody", true).await.is_err());
+    // Made verified-only at creation by the CLI, and listed so.
+    let mut out = Vec::new();
+    let create = ClientsCommand::Create {
+        name: "cli-verified".into(),
+        providers: vec!["google".into()],
+        scopes: None,
+        no_default_scopes: false,
+        verified_users_only: true,
+    };
+    let (store, now) = (servers.store.as_ref(), app.clock_now());
+    run(store, now, create, &mut out).await.unwrap();
+    let printed = String::from_utf8(out).unwrap();
+    assert!(printed.contains("verified users only"), "{printed}");
+    let mut out = Vec::new();
+    run(store, now, ClientsCommand::List, &mut out)
+        .await
+        .unwrap();
+    let listed = String::from_utf8(out).unwrap();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("cli-verified"))
+        .unwrap();
+    assert!(line.contains(" only "), "{listed}");
+
     let events = servers
         .store
         .audit_events(&AuditQuery {
