@@ -131,9 +131,10 @@ impl TokenExchange {
         let resource = resource.map_err(|e| fail(e.into()))?;
         // The confused-deputy check (module docs).
         let Some(resource) = resource.filter(|r| r.client_name == client.name) else {
-            return Err(fail(OAuthError::invalid_grant(
-                "the subject_token's audience is not a resource of this client",
-            )));
+            return Err(fail(OAuthError::invalid_grant(format!(
+                "the subject_token's audience ({}) is not a resource of this client",
+                claims.aud
+            ))));
         };
         if target.is_some_and(|provider| provider != resource.provider) {
             return Err(fail(OAuthError::new(
