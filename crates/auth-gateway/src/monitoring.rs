@@ -98,6 +98,10 @@ impl Metrics {
                 "POST /auth/token outcomes by provider: served, refreshed or the error class."
             );
             describe_counter!(
+                "oauth_token_requests_total",
+                "POST /oauth/token outcomes by grant_type (authorization_code, refresh_token, token_exchange, other): ok or the OAuth error code."
+            );
+            describe_counter!(
                 "upstream_requests_total",
                 "Calls to a provider, by provider, operation and outcome."
             );
@@ -171,6 +175,15 @@ impl Metrics {
             ("outcome", outcome.as_str().to_owned()),
         ];
         self.record(|| counter!("token_requests_total", &labels).increment(1));
+    }
+
+    /// The outcome of one `POST /oauth/token`: `grant_type` is one of the grant types or
+    /// `other`, `outcome` is `ok` or an OAuth error code, so the label set stays bounded.
+    pub fn oauth_token_outcome(&self, grant_type: &'static str, outcome: &'static str) {
+        self.record(|| {
+            counter!("oauth_token_requests_total", "grant_type" => grant_type, "outcome" => outcome)
+                .increment(1);
+        });
     }
 
     /// A request refused by a rate limit (`client` or `ip`).

@@ -35,6 +35,9 @@ pub enum ErrorCode {
     ForbiddenProvider,
     /// The API key is not allowed a requested scope (403).
     ScopeNotAllowed,
+    /// The API key may obtain users' tokens only by token exchange (RFC 8693) with the
+    /// user's gateway access token, not by asserting an email (403).
+    VerifiedUsersOnly,
 }
 
 impl ErrorCode {
@@ -57,6 +60,7 @@ impl ErrorCode {
             Self::Internal => "internal",
             Self::ForbiddenProvider => "forbidden_provider",
             Self::ScopeNotAllowed => "scope_not_allowed",
+            Self::VerifiedUsersOnly => "verified_users_only",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `auth-gateway clients create|list|revoke|rotate`: per-MCP-server API keys. A new key
+//! `auth-gateway clients create|list|set|revoke|rotate`: per-MCP-server API keys. A new key
 //! is printed once, on creation or rotation; only its digest is kept.
 
 use crate::core::admin::clients::{self, NewKey};
@@ -23,6 +23,17 @@ pub enum ClientsCommand {
         /// The key may hold only `--scopes`, not the providers' default scopes.
         #[arg(long)]
         no_default_scopes: bool,
+        /// The key obtains users' tokens only by token exchange (RFC 8693) with a user's
+        /// gateway access token; /auth/token and /auth/init with an email answer 403.
+        #[arg(long)]
+        verified_users_only: bool,
+    },
+    /// Change an existing client's settings.
+    Set {
+        name: String,
+        /// Restrict the key to verified users (token exchange only), or lift it.
+        #[arg(long, action = clap::ArgAction::Set, required = true)]
+        verified_users_only: bool,
     },
     /// List clients (never their keys).
     List,
@@ -101,39 +112,65 @@ pub async fn run(
             providers,
             scopes,
             no_default_scopes,
+            verified_users_only,
         } => {
             let scopes = clients::ScopeAllowance {
                 extra: scopes.unwrap_or_default(),
                 exclude_defaults: no_default_scopes,
             };
+            let policy = clients::ClientPolicy {
+                verified_users_only,
+            };
             let (client, key) =
-                clients::create_client(store, now, &name, providers, scopes).await?;
+                clients::create_client(store, now, &name, providers, scopes, policy).await?;
             writeln!(
                 out,
-                "Created client {} (providers: {}; scopes: {}).",
+                "Created client {} (providers: {}; scopes: {}{}).",
                 client.name,
                 client.allowed_providers.join(","),
-                scopes_shown(&client)
+                scopes_shown(&client),
+                if client.verified_users_only {
+                    "; verified users only: token exchange"
+                } else {
+                    ""
+                }
             )?;
             print_key(out, &key)?;
         }
         ClientsCommand::List => {
             writeln!(
                 out,
-                "{:<24} {:<20} {:<30} {:<20} STATUS",
-                "NAME", "PROVIDERS", "SCOPES", "CREATED"
+                "{:<24} {:<20} {:<30} {:<9} {:<20} STATUS",
+                "NAME", "PROVIDERS", "SCOPES", "VERIFIED", "CREATED"
             )?;
             for client in store.clients().await? {
                 writeln!(
                     out,
-                    "{:<24} {:<20} {:<30} {:<20} {}",
+                    "{:<24} {:<20} {:<30} {:<9} {:<20} {}",
                     client.name,
                     client.allowed_providers.join(","),
                     scopes_shown(&client),
+                    if client.verified_users_only {
+                        "only"
+                    } else {
+                        "-"
+                    },
                     time(client.created_at),
                     status(&client, now)
                 )?;
             }
+        }
+        ClientsCommand::Set {
+            name,
+            verified_users_only,
+        } => {
+            clients::set_verified_users_only(store, now, &name, verified_users_only).await?;
+            let how = if verified_users_only {
+                "only by token exchange (verified users only)"
+            } else {
+                "by token exchange or an asserted user_email"
+            };
+            writeln!(out, "Client {name} now obtains users' tokens {how}.")?;
         }
         ClientsCommand::Revoke { name } => {
             clients::revoke_client(store, now, &name).await?;

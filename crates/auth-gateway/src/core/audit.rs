@@ -56,10 +56,12 @@ pub enum AuditAction {
     OAuthTokenExchanged,
     /// A user or a client revoked an authorization (grant).
     OAuthAuthorizationRevoked,
+    /// An operator changed a client's settings (`clients set`); the detail says which.
+    ClientUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::SignInStarted,
         Self::SignInCompleted,
         Self::SignInFailed,
@@ -87,6 +89,7 @@ impl AuditAction {
         Self::OAuthTokenRefused,
         Self::OAuthTokenExchanged,
         Self::OAuthAuthorizationRevoked,
+        Self::ClientUpdated,
     ];
 
     /// The stored string; existing rows hold these, so they never change.
@@ -119,6 +122,7 @@ impl AuditAction {
             Self::OAuthTokenRefused => "oauth_token_refused",
             Self::OAuthTokenExchanged => "oauth_token_exchanged",
             Self::OAuthAuthorizationRevoked => "oauth_authorization_revoked",
+            Self::ClientUpdated => "client_updated",
         }
     }
 
@@ -373,6 +377,7 @@ mod tests {
                 "oauth_token_refused",
                 "oauth_token_exchanged",
                 "oauth_authorization_revoked",
+                "client_updated",
             ]
         );
         for action in AuditAction::ALL {

@@ -14,6 +14,9 @@ pub struct Client {
     pub name: String,
     /// The providers and scopes the client may reach.
     pub access: Access,
+    /// The client obtains users' tokens only by token exchange (RFC 8693) with a user's
+    /// gateway access token, never by asserting an email. Never set for `default`.
+    pub verified_users_only: bool,
 }
 
 /// What a client may reach. `None` means anything the gateway offers.
@@ -32,7 +35,17 @@ impl Client {
         Self {
             name: name.to_owned(),
             access: Access::default(),
+            verified_users_only: false,
         }
+    }
+
+    /// Fails with `VerifiedUsersOnly` for a client restricted to verified users: the
+    /// flows that take an asserted `user_email` call this first.
+    pub fn check_may_assert_users(&self) -> Result<(), CoreError> {
+        if self.verified_users_only {
+            return Err(CoreError::VerifiedUsersOnly);
+        }
+        Ok(())
     }
 
     /// Fails with `ForbiddenProvider` unless the client may use `provider`.
@@ -87,6 +100,7 @@ mod tests {
                 scopes: scopes.map(|s| s.iter().map(ToString::to_string).collect()),
                 defaults_excluded,
             },
+            verified_users_only: false,
         }
     }
 

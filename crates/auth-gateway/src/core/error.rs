@@ -47,6 +47,10 @@ pub enum CoreError {
     /// The client's key is not allowed this provider (docs/threat-model.md A2, G7).
     #[error("this API key may not use provider {0:?}")]
     ForbiddenProvider(String),
+    /// The client is restricted to verified users: it may not assert a `user_email`
+    /// (docs/authorization-server.md, "Verified-only clients").
+    #[error("this API key may obtain tokens only by token exchange")]
+    VerifiedUsersOnly,
     /// The client's key is not allowed this scope (docs/threat-model.md A3).
     #[error("this API key may not ask for scope {0:?}")]
     ForbiddenScope(String),

@@ -13,6 +13,7 @@ use super::authz::authorize::AuthorizeStep;
 use super::authz::authorize::login::LoginFinished;
 use super::authz::authorize::request::AuthorizePageError;
 use super::authz::client_directory::ClientDirectory;
+use super::authz::introspection::IntrospectionRequest;
 use super::authz::jwks::Jwks;
 use super::authz::metadata::ServerMetadata;
 use super::authz::oauth_error::OAuthError;
@@ -359,9 +360,23 @@ impl Gateway {
 
 /// The authorization server's endpoints (docs/authorization-server.md).
 impl Gateway {
-    /// `POST /oauth/token`: tokens for a code or a refresh token.
+    /// `POST /oauth/token`: tokens for a code or a refresh token (MCP clients), or a
+    /// user's upstream token for their access token (token exchange, API clients).
     pub async fn oauth_token(&self, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
+        if request.is_token_exchange() {
+            let tokens = &self.services.tokens;
+            return self.services.oauth.exchange.exchange(tokens, request).await;
+        }
         self.services.oauth.token.token(request).await
+    }
+
+    /// `POST /oauth/introspect` (RFC 7662): the claims of an active token of the caller's
+    /// resources, `None` for any other token.
+    pub async fn oauth_introspect(
+        &self,
+        request: IntrospectionRequest,
+    ) -> Result<Option<AccessTokenClaims>, OAuthError> {
+        self.services.oauth.introspection.introspect(request).await
     }
 
     /// `POST /oauth/register` (RFC 7591); `None` while dynamic registration is off.

@@ -14,11 +14,13 @@ use super::authz::access_tokens::AccessTokens;
 use super::authz::account::Account;
 use super::authz::authorize::Authorize;
 use super::authz::client_directory::ClientDirectory;
+use super::authz::introspection::Introspection;
 use super::authz::metadata::Metadata;
 use super::authz::registration::Registration;
 use super::authz::revocation::Revocation;
 use super::authz::signing_keys::SigningKeys;
 use super::authz::token_endpoint::TokenEndpoint;
+use super::authz::token_exchange::TokenExchange;
 use super::clock::Clock;
 use super::crypto::KeyRing;
 use super::flows::credentials::Credentials;
@@ -159,7 +161,7 @@ impl Pieces {
                 keys: Arc::clone(&self.keys),
                 clock: Arc::clone(&self.clock),
             },
-            oauth: self.oauth(settings),
+            oauth: self.oauth(settings, api_key),
             authorize: self.authorize(settings),
             account: Account {
                 logins: self.store(),
@@ -280,11 +282,14 @@ impl Pieces {
 
 // ---- The authorization server's endpoints (token, registration, revocation, metadata) ----
 
-/// The authorization server's services; the access-token signer is shared by the token
-/// and revocation endpoints (and token exchange later).
+/// The authorization server's services; the access-token signer is shared by the token,
+/// revocation, exchange and introspection endpoints.
 pub struct OAuthServices {
     pub access_tokens: Arc<AccessTokens>,
     pub token: TokenEndpoint,
+    /// Token exchange (RFC 8693) for API clients; serves through `Services::tokens`.
+    pub exchange: TokenExchange,
+    pub introspection: Introspection,
     pub registration: Registration,
     pub revocation: Revocation,
     pub metadata: Metadata,
@@ -297,7 +302,7 @@ pub fn issuer(public_url: &url::Url) -> String {
 }
 
 impl Pieces {
-    fn oauth(&self, settings: &GatewaySettings) -> OAuthServices {
+    fn oauth(&self, settings: &GatewaySettings, api_key: &SecretString) -> OAuthServices {
         let issuer = issuer(&settings.public_url);
         let access_tokens = Arc::new(AccessTokens::new(
             self.store(),
@@ -329,6 +334,20 @@ impl Pieces {
                 audit: self.store(),
                 clock: Arc::clone(&self.clock),
                 access_tokens: Arc::clone(&access_tokens),
+            },
+            exchange: TokenExchange {
+                api_keys: ApiKeys::new(self.store(), Arc::clone(&self.clock), api_key),
+                access_tokens: Arc::clone(&access_tokens),
+                grants: self.store(),
+                resources: self.store(),
+                audit: self.store(),
+                clock: Arc::clone(&self.clock),
+            },
+            introspection: Introspection {
+                api_keys: ApiKeys::new(self.store(), Arc::clone(&self.clock), api_key),
+                access_tokens: Arc::clone(&access_tokens),
+                grants: self.store(),
+                resources: self.store(),
             },
             metadata: Metadata {
                 resources: self.store(),

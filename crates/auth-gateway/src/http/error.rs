@@ -71,6 +71,11 @@ impl From<CoreError> for ApiError {
                 ErrorCode::ForbiddenProvider,
                 format!("This API key may not use provider {name}"),
             ),
+            CoreError::VerifiedUsersOnly => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::VerifiedUsersOnly,
+                "This client may only obtain tokens by token exchange with a user's access token (RFC 8693): POST /oauth/token with grant_type=urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
             CoreError::ForbiddenScope(scope) => Self::new(
                 StatusCode::FORBIDDEN,
                 ErrorCode::ScopeNotAllowed,

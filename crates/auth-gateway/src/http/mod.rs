@@ -101,6 +101,7 @@ pub fn api_routes(metrics_route: bool) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(routes::oauth_token::issue_oauth_token))
         .routes(routes!(routes::oauth_token::revoke_oauth_token))
         .routes(routes!(routes::oauth_token::register_oauth_client))
+        .routes(routes!(routes::oauth_introspect::introspect_oauth_token))
         .routes(routes!(
             routes::oauth_metadata::get_authorization_server_metadata
         ))

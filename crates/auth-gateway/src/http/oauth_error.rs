@@ -42,6 +42,13 @@ pub struct OAuthErrorBody {
     pub error: String,
     /// What was wrong, for the client's developer. Never holds a secret.
     pub error_description: String,
+    /// Token exchange only: a connect link for the user, who must sign in upstream
+    /// (or grant more scopes) before the exchange can succeed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_uri: Option<String>,
+    /// Token exchange only: the upstream scopes the user's grant lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_scopes: Vec<String>,
 }
 
 /// `Cache-Control: no-store` and `Pragma: no-cache`, which token answers carry (RFC 6749
@@ -69,6 +76,8 @@ impl IntoResponse for OAuthErrorResponse {
         let body = OAuthErrorBody {
             error: code.as_str().to_owned(),
             error_description: self.error.description,
+            authorization_uri: self.error.authorization_uri,
+            missing_scopes: self.error.missing_scopes,
         };
         let mut response = (status(code), no_store(), Json(body)).into_response();
         if code == OAuthErrorCode::InvalidClient && self.basic_tried {

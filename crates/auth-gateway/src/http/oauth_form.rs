@@ -1,5 +1,6 @@
-//! The body of a token or revocation request: `application/x-www-form-urlencoded`
-//! parameters (RFC 6749 §3.2) and the client's Basic credentials, if it sent them. Any
+//! The body of a token, revocation or introspection request:
+//! `application/x-www-form-urlencoded` parameters (RFC 6749 §3.2) and the client's Basic
+//! credentials or API key, if it sent them. Any
 //! problem is an OAuth error, never the JSON API's shapes.
 
 use super::AppState;
@@ -10,6 +11,8 @@ use crate::core::authz::params::Params;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
+use gateway_proto::API_KEY_HEADER;
+use secrecy::SecretString;
 
 /// The parsed form and the client's Basic credentials.
 #[derive(Debug)]
@@ -18,6 +21,9 @@ pub struct OAuthForm {
     pub basic: Option<BasicCredentials>,
     /// An `Authorization: Basic` header was sent (even one that did not decode).
     pub basic_tried: bool,
+    /// The `X-API-Key` header: how an API client may authenticate for token exchange and
+    /// introspection, as at the gateway's other endpoints for MCP servers.
+    pub api_key: Option<SecretString>,
 }
 
 impl FromRequest<AppState> for OAuthForm {
@@ -29,6 +35,10 @@ impl FromRequest<AppState> for OAuthForm {
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
+        let api_key = headers
+            .get(API_KEY_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| SecretString::from(value.to_owned()));
         let basic_tried = authorization.as_deref().is_some_and(|value| {
             value
                 .trim_start()
@@ -59,6 +69,7 @@ impl FromRequest<AppState> for OAuthForm {
             params,
             basic,
             basic_tried,
+            api_key,
         })
     }
 }

@@ -75,7 +75,7 @@ pub struct ValidationErrorBody {
         (name = "auth", description = "The JSON API for MCP servers (X-API-Key)"),
         (name = "sign-in", description = "Pages a person's browser visits"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
-        (name = "oauth", description = "The OAuth authorization server for MCP clients: metadata, registration, token, revocation and the signing keys (JWKS)"),
+        (name = "oauth", description = "The OAuth authorization server for MCP clients: metadata, registration, token, revocation and the signing keys (JWKS); for MCP servers, token exchange (RFC 8693) and introspection (RFC 7662)"),
     )
 )]
 pub struct ApiDoc;

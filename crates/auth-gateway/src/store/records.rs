@@ -116,6 +116,9 @@ pub struct NewClient {
     pub allowed_scopes: Option<Vec<String>>,
     /// The allow-list is all the client may hold: the providers' defaults are not added.
     pub scopes_exclude_defaults: bool,
+    /// The client obtains users' tokens only by token exchange (RFC 8693), never by
+    /// asserting an email (`/auth/token`, `/auth/init` answer 403).
+    pub verified_users_only: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -128,6 +131,8 @@ pub struct ClientRecord {
     pub allowed_providers: Vec<String>,
     pub allowed_scopes: Option<Vec<String>>,
     pub scopes_exclude_defaults: bool,
+    /// See [`NewClient::verified_users_only`].
+    pub verified_users_only: bool,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     /// The digest replaced by the last rotation, valid until `previous_key_valid_until`.

@@ -201,6 +201,14 @@ pub trait ClientStore: Send + Sync {
         new_digest: &[u8],
         previous_valid_until: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    /// Sets whether an unrevoked client is restricted to verified users (token exchange
+    /// only); `false` when no unrevoked client has this name.
+    async fn set_client_verified_users_only(
+        &self,
+        name: &str,
+        verified_users_only: bool,
+    ) -> StoreResult<bool>;
 }
 
 /// The audit trail: who did what for whom, and how it went.

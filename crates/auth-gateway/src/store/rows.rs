@@ -34,7 +34,7 @@ pub(super) use credential_columns;
 macro_rules! client_columns {
     () => {
         "id, name, key_digest, allowed_providers, allowed_scopes, scopes_exclude_defaults, \
-         created_at, revoked_at, previous_key_digest, previous_key_valid_until"
+         verified_users_only, created_at, revoked_at, previous_key_digest, previous_key_valid_until"
     };
 }
 pub(super) use client_columns;
@@ -182,6 +182,7 @@ where
         allowed_providers: row.list("allowed_providers")?,
         allowed_scopes: row.optional_list("allowed_scopes")?,
         scopes_exclude_defaults: column(row, "scopes_exclude_defaults")?,
+        verified_users_only: column(row, "verified_users_only")?,
         created_at: row.time("created_at")?,
         revoked_at: row.optional_time("revoked_at")?,
         previous_key_digest: column(row, "previous_key_digest")?,

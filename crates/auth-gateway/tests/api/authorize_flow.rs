@@ -3,20 +3,18 @@
 //! follows each redirect by hand so every hop can be checked. On both backends.
 
 use crate::support::app::TestApp;
+use crate::support::browser::{
+    CHALLENGE, CLIENT, REDIRECT, VERIFIER, allow, authorize_query, browser, claims_of, field,
+    follow, location, query_of, redeem, register_public_client, through_google,
+};
 use crate::support::db::Backend;
-use auth_gateway::store::{OAuthClientKind, OAuthClientRecord, ResourceRecord, Store};
-use std::collections::HashMap;
+use auth_gateway::store::{ResourceRecord, Store};
 use std::sync::Arc;
 
 const ADS: &str = "https://ads.example.com/mcp";
 const ADS_SCOPE: &str = "https://www.googleapis.com/auth/adwords";
 const ANALYTICS: &str = "https://analytics.example.com/mcp";
 const ANALYTICS_SCOPE: &str = "https://www.googleapis.com/auth/analytics.readonly";
-const CLIENT: &str = "test-mcp-client";
-const REDIRECT: &str = "http://127.0.0.1/callback";
-/// A PKCE pair: the challenge is base64url(SHA-256(verifier)).
-const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K9RRDu4TZXakQOa3xUkoxp6wnY";
-const CHALLENGE: &str = "ke6_fpqfpvhWah6magFL7O8IEFZXmszNj1ST_2lRqAI";
 const ALICE: &str = "alice@example.com";
 
 macro_rules! on_both_backends {
@@ -66,121 +64,8 @@ async fn setup(backend: Backend) -> (TestApp, Arc<dyn Store>) {
         };
         assert!(store.insert_resource(&resource).await.unwrap());
     }
-    let client = OAuthClientRecord {
-        client_id: CLIENT.into(),
-        kind: OAuthClientKind::Dynamic,
-        client_name: Some("Test <MCP> Client".into()),
-        redirect_uris: vec![REDIRECT.into()],
-        token_endpoint_auth_method: "none".into(),
-        secret_digest: None,
-        created_at: now,
-        last_used_at: None,
-        refresh_after: None,
-    };
-    assert!(store.insert_oauth_client(&client).await.unwrap());
+    register_public_client(&app, store.as_ref()).await;
     (app, store)
-}
-
-/// A browser that keeps cookies and does not follow redirects.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn authorize_query(resource: &str, redirect: &str, state: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", CLIENT)
-        .append_pair("redirect_uri", redirect)
-        .append_pair("code_challenge", CHALLENGE)
-        .append_pair("code_challenge_method", "S256")
-        .append_pair("resource", resource)
-        .append_pair("state", state)
-        .finish()
-}
-
-fn location(response: &reqwest::Response) -> url::Url {
-    assert_eq!(response.status(), 302, "expected a redirect");
-    let location = response.headers()["location"].to_str().unwrap();
-    url::Url::parse(location)
-        .or_else(|_| url::Url::parse(&format!("http://gateway.invalid{location}")))
-        .unwrap()
-}
-
-fn query_of(url: &url::Url) -> HashMap<String, String> {
-    url.query_pairs().into_owned().collect()
-}
-
-/// The value of a hidden form field on a page, unescaped.
-fn field(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap() + marker.len();
-    let end = start + page[start..].find('"').unwrap();
-    page[start..end]
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// Follows a gateway-relative or absolute redirect with the browser.
-async fn follow(app: &TestApp, browser: &reqwest::Client, to: &url::Url) -> reqwest::Response {
-    let target = if to.host_str() == Some("gateway.invalid") {
-        app.url(&format!("{}?{}", to.path(), to.query().unwrap_or_default()))
-    } else {
-        to.to_string()
-    };
-    browser.get(target).send().await.unwrap()
-}
-
-/// From `GET /oauth/authorize` through Google (as `email`) back to the gateway: returns
-/// the gateway's answer after the login (the consent page, or the client redirect).
-async fn through_google(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    query: &str,
-    email: &str,
-) -> (reqwest::Response, HashMap<String, String>) {
-    let first = browser
-        .get(app.url(&format!("/oauth/authorize?{query}")))
-        .send()
-        .await
-        .unwrap();
-    let to_google = location(&first);
-    assert!(
-        to_google.as_str().starts_with(&app.emulator.auth_url()),
-        "{to_google}"
-    );
-    let google_params = query_of(&to_google);
-    app.emulator.state().sign_in_as(Some(email.into()));
-    let back = follow(app, browser, &to_google).await;
-    let callback = location(&back);
-    let resumed = follow(app, browser, &callback).await;
-    let again = location(&resumed);
-    assert_eq!(again.path(), "/oauth/authorize");
-    (follow(app, browser, &again).await, google_params)
-}
-
-async fn allow(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    page: &str,
-    decision: &str,
-) -> reqwest::Response {
-    browser
-        .post(app.url("/oauth/authorize"))
-        .form(&[
-            ("request", field(page, "request")),
-            ("csrf", field(page, "csrf")),
-            ("decision", decision.to_owned()),
-        ])
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn one_sign_in_fills_the_vault_and_a_remembered_consent_skips_every_page(backend: Backend) {
@@ -231,7 +116,7 @@ async fn one_sign_in_fills_the_vault_and_a_remembered_consent_skips_every_page(b
     assert_eq!(app.token(ALICE).await.status(), 200);
 
     // The client redeems the code: a JWT for Alice at the Ads server.
-    let tokens = redeem(&app, &params["code"], redirect).await;
+    let tokens = redeem(&app, &params["code"], redirect, ADS).await;
     let claims = claims_of(tokens["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], ADS);
     assert_eq!(claims["email"], ALICE);
@@ -449,7 +334,7 @@ async fn a_forged_consent_is_refused_and_deny_tells_the_client(backend: Backend)
         .await
         .unwrap();
     assert_eq!(forged.status(), 400);
-    let stranger = self::browser()
+    let stranger = crate::support::browser::browser()
         .post(app.url("/oauth/authorize"))
         .form(&[
             ("request", field(&page, "request")),
@@ -628,38 +513,6 @@ async fn account_form(
         .send()
         .await
         .unwrap()
-}
-
-/// Redeems a code at the token endpoint as the public test client.
-async fn redeem(app: &TestApp, code: &str, redirect: &str) -> serde_json::Value {
-    let response = app
-        .http
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", redirect),
-            ("code_verifier", VERIFIER),
-            ("client_id", CLIENT),
-            ("resource", ADS),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-/// A JWT's claims, read without verifying (the token endpoint's tests verify them).
-fn claims_of(jwt: &str) -> serde_json::Value {
-    use base64::Engine as _;
-    let payload = jwt.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
 }
 
 /// Two replicas on one database: the browser session, consent, codes and refresh tokens

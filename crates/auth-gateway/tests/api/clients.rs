@@ -31,6 +31,7 @@ async fn create(app: &TestApp, name: &str, providers: &[&str], scopes: Option<&[
             providers: providers.iter().map(ToString::to_string).collect(),
             scopes: scopes.map(|s| s.iter().map(ToString::to_string).collect()),
             no_default_scopes: false,
+            verified_users_only: false,
         },
     )
     .await;

@@ -118,7 +118,8 @@ async fn malformed_requests_are_invalid_request_or_unsupported_grant_type(backen
         ),
         ("client_id", &client_id),
     ];
-    assert_error(token(&app, &exchange).await, 400, "unsupported_grant_type").await;
+    // Token exchange is for API clients (MCP servers): an MCP client is not one.
+    assert_error(token(&app, &exchange).await, 401, "invalid_client").await;
     let missing = [("client_id", client_id.as_str())];
     assert_error(token(&app, &missing).await, 400, "invalid_request").await;
     let repeated = [

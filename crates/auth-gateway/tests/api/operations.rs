@@ -300,6 +300,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/oauth/register"),
     ("POST", "/oauth/token"),
     ("POST", "/oauth/revoke"),
+    ("POST", "/oauth/introspect"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
     ("GET", "/openapi.json"),

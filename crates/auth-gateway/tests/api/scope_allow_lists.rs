@@ -31,6 +31,7 @@ async fn create_with(
         providers: vec!["google".into()],
         scopes: scopes.map(|s| s.iter().map(ToString::to_string).collect()),
         no_default_scopes,
+        verified_users_only: false,
     };
     clients::run(store.as_ref(), app.clock_now(), command, &mut out)
         .await

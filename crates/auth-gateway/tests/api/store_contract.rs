@@ -35,6 +35,9 @@ use oauth_consents::*;
 /// The authorization server's logins and browser sessions.
 mod oauth_logins;
 use oauth_logins::*;
+/// API clients restricted to verified users (token exchange only).
+mod verified_clients;
+use verified_clients::*;
 
 /// Generates one `#[tokio::test]` per suite function for a backend. Suite functions take
 /// the store, or (`@database`) the whole test database when they need its URL.
@@ -66,6 +69,7 @@ macro_rules! contract_tests {
                 a_client_is_found_by_its_current_or_previous_key_digest,
                 a_client_name_is_taken_once_and_revocation_clears_the_previous_key,
                 a_client_without_the_default_scopes_reads_back_so,
+                a_client_is_made_verified_only_and_back_while_not_revoked,
                 audit_events_filter_by_user_and_time_and_keep_the_newest,
                 typed_audit_events_read_back_as_the_same_action_and_outcome,
                 key_id_counts_cover_token_columns_and_session_verifiers,
@@ -941,6 +945,7 @@ fn new_client(name: &str) -> NewClient {
         allowed_providers: scopes(&["google"]),
         allowed_scopes: Some(scopes(&["https://www.googleapis.com/auth/adwords"])),
         scopes_exclude_defaults: false,
+        verified_users_only: false,
         created_at: t0(),
     }
 }

@@ -113,6 +113,7 @@ impl ApiKeys {
                 scopes: record.allowed_scopes,
                 defaults_excluded: record.scopes_exclude_defaults,
             },
+            verified_users_only: record.verified_users_only,
         })
     }
 }
@@ -128,6 +129,10 @@ pub enum ClientAdminError {
     Exists(String),
     #[error("no active client named {0:?}")]
     NotFound(String),
+    /// The shared key is configured by the environment, not stored, and stays the
+    /// single-user deployment's all-purpose key.
+    #[error("the shared key {DEFAULT_CLIENT:?} has no settings to change; create a client instead")]
+    SharedKey,
     #[error(
         "unknown provider {name:?}; configured providers: {}",
         list_or_none(configured)
@@ -181,6 +186,13 @@ pub struct ScopeAllowance {
     pub exclude_defaults: bool,
 }
 
+/// How a new client obtains users' tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientPolicy {
+    /// Only by token exchange (RFC 8693), never by asserting an email.
+    pub verified_users_only: bool,
+}
+
 /// Creates a client; returns its record and its key (to show once).
 pub async fn create_client(
     store: &dyn Store,
@@ -188,6 +200,7 @@ pub async fn create_client(
     name: &str,
     providers: Vec<String>,
     scopes: ScopeAllowance,
+    policy: ClientPolicy,
 ) -> Result<(ClientRecord, NewKey), ClientAdminError> {
     if !valid_name(name) {
         return Err(ClientAdminError::InvalidName);
@@ -203,6 +216,7 @@ pub async fn create_client(
         allowed_providers: providers,
         allowed_scopes: Some(scopes.extra),
         scopes_exclude_defaults: scopes.exclude_defaults,
+        verified_users_only: policy.verified_users_only,
         created_at: now,
     };
     if !store.insert_client(&client).await? {
@@ -216,12 +230,36 @@ pub async fn create_client(
         allowed_providers: client.allowed_providers,
         allowed_scopes: client.allowed_scopes,
         scopes_exclude_defaults: client.scopes_exclude_defaults,
+        verified_users_only: client.verified_users_only,
         created_at: now,
         revoked_at: None,
         previous_key_digest: None,
         previous_key_valid_until: None,
     };
     Ok((record, key))
+}
+
+/// Restricts a client to verified users, or lifts it; effective at the client's next
+/// request (keys are looked up on every request). Audited as `client_updated`.
+pub async fn set_verified_users_only(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    name: &str,
+    verified_users_only: bool,
+) -> Result<(), ClientAdminError> {
+    if name == DEFAULT_CLIENT {
+        return Err(ClientAdminError::SharedKey);
+    }
+    if !store
+        .set_client_verified_users_only(name, verified_users_only)
+        .await?
+    {
+        return Err(ClientAdminError::NotFound(name.to_owned()));
+    }
+    let mut event = Event::admin(now, name, AuditAction::ClientUpdated);
+    event.detail = Some(format!("verified_users_only={verified_users_only}"));
+    audit::record(store, event).await;
+    Ok(())
 }
 
 /// Revokes a client: its keys stop working at once (there is no cache).
@@ -288,6 +326,7 @@ mod tests {
             allowed_providers: vec!["google".into()],
             allowed_scopes: None,
             scopes_exclude_defaults: false,
+            verified_users_only: false,
             created_at: DateTime::UNIX_EPOCH,
             revoked_at: None,
             previous_key_digest: None,

@@ -3,12 +3,15 @@
 //! (MCP clients try both). Each field is listed only once what it announces exists
 //! (docs/authorization-server.md, "Plan: authorization server metadata").
 
-use super::client_auth::METHODS;
+use super::client_auth::{METHOD_BASIC, METHOD_POST, METHODS};
 use super::resources::resource_scope;
+use super::token_endpoint::GrantType;
 use crate::core::error::CoreError;
 use crate::store::ResourceStore;
 use serde::Serialize;
 use std::sync::Arc;
+
+const TOKEN_EXCHANGE: &str = GrantType::TOKEN_EXCHANGE;
 
 /// How long a client may cache the document: short, so a resource added or DCR turned
 /// off shows soon.
@@ -24,12 +27,16 @@ pub struct ServerMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_endpoint: Option<String>,
     pub revocation_endpoint: String,
+    /// RFC 7662, for the resources' API clients.
+    pub introspection_endpoint: String,
     pub response_types_supported: Vec<&'static str>,
     pub response_modes_supported: Vec<&'static str>,
     pub grant_types_supported: Vec<&'static str>,
     pub code_challenge_methods_supported: Vec<&'static str>,
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// API clients: their name and key, Basic or in the form (`X-API-Key` works too).
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     pub scopes_supported: Vec<String>,
     /// RFC 9207: every authorization response carries `iss`.
     pub authorization_response_iss_parameter_supported: bool,
@@ -67,12 +74,14 @@ impl Metadata {
                 .dynamic_registration
                 .then(|| format!("{issuer}/oauth/register")),
             revocation_endpoint: format!("{issuer}/oauth/revoke"),
+            introspection_endpoint: format!("{issuer}/oauth/introspect"),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
-            grant_types_supported: vec!["authorization_code", "refresh_token"],
+            grant_types_supported: vec!["authorization_code", "refresh_token", TOKEN_EXCHANGE],
             code_challenge_methods_supported: vec!["S256"],
             token_endpoint_auth_methods_supported: METHODS.to_vec(),
             revocation_endpoint_auth_methods_supported: METHODS.to_vec(),
+            introspection_endpoint_auth_methods_supported: vec![METHOD_BASIC, METHOD_POST],
             scopes_supported: scopes,
             authorization_response_iss_parameter_supported: true,
             client_id_metadata_document_supported: true,

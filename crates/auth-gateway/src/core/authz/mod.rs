@@ -5,10 +5,12 @@
 
 pub mod access_tokens;
 pub mod account;
+pub mod api_client_auth;
 pub mod authorize;
 pub mod client_auth;
 pub mod client_directory;
 pub mod client_metadata;
+pub mod introspection;
 pub mod jwks;
 pub mod metadata;
 pub mod oauth_error;
@@ -19,4 +21,6 @@ pub mod resources;
 pub mod revocation;
 pub mod signing_keys;
 pub mod token_endpoint;
+pub mod token_exchange;
 mod token_grants;
+pub mod upstream_targets;

@@ -53,6 +53,11 @@ impl OAuthErrorCode {
 pub struct OAuthError {
     pub code: OAuthErrorCode,
     pub description: String,
+    /// Token exchange (RFC 8693) refused because the user must sign in upstream first:
+    /// the connect link to show them (an extension parameter, RFC 6749 §5.2 allows them).
+    pub authorization_uri: Option<String>,
+    /// With `authorization_uri`: the upstream scopes the user's grant lacks.
+    pub missing_scopes: Vec<String>,
 }
 
 impl OAuthError {
@@ -60,6 +65,8 @@ impl OAuthError {
         Self {
             code,
             description: description.into(),
+            authorization_uri: None,
+            missing_scopes: Vec::new(),
         }
     }
 

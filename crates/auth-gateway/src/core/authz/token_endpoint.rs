@@ -21,8 +21,9 @@ use std::sync::Arc;
 /// A client's use is recorded at most this often (one write an hour for a busy client).
 const CLIENT_USE_INTERVAL: Duration = Duration::hours(1);
 
-/// The grant types of the token endpoint. Token exchange (RFC 8693) is named so the
-/// dispatch has its place; it is answered `unsupported_grant_type` until it lands.
+/// The grant types of the token endpoint. Token exchange (RFC 8693) is an API client's
+/// request and is handed to `token_exchange` before this endpoint authenticates an MCP
+/// client (`TokenRequest::is_token_exchange`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantType {
     AuthorizationCode,
@@ -43,11 +44,21 @@ impl GrantType {
     }
 }
 
-/// A token request: its form parameters and the Basic credentials, if any.
+/// A token request: its form parameters, the Basic credentials and the `X-API-Key`
+/// (token exchange's API clients, `api_client_auth`), if any.
 #[derive(Debug)]
 pub struct TokenRequest {
     pub params: Params,
     pub basic: Option<BasicCredentials>,
+    pub api_key: Option<SecretString>,
+}
+
+impl TokenRequest {
+    /// A token exchange (RFC 8693), which API clients make: answered by
+    /// `token_exchange`, not by this endpoint's MCP-client grants.
+    pub fn is_token_exchange(&self) -> bool {
+        self.params.get("grant_type") == Some(GrantType::TOKEN_EXCHANGE)
+    }
 }
 
 /// A successful token response (RFC 6749 §5.1). The tokens are secrets; `Debug` hides
@@ -59,6 +70,8 @@ pub struct TokenResponse {
     pub expires_in: i64,
     pub refresh_token: Option<SecretString>,
     pub scope: String,
+    /// Token exchange only (RFC 8693 §2.2.1).
+    pub issued_token_type: Option<&'static str>,
 }
 
 impl std::fmt::Debug for TokenResponse {
@@ -83,7 +96,7 @@ pub struct TokenEndpoint {
 impl TokenEndpoint {
     /// Answers a token request.
     pub async fn token(&self, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
-        let TokenRequest { params, basic } = request;
+        let TokenRequest { params, basic, .. } = request;
         let grant_type = params.require("grant_type")?;
         let parsed = GrantType::parse(grant_type);
         let client =
@@ -93,7 +106,7 @@ impl TokenEndpoint {
             Some(GrantType::RefreshToken) => self.refresh_token(&client, &params).await,
             Some(GrantType::TokenExchange) | None => Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
-                "grant_type must be authorization_code or refresh_token",
+                "grant_type must be authorization_code, refresh_token or urn:ietf:params:oauth:grant-type:token-exchange",
             )),
         }?;
         let now = self.clock.now();
@@ -139,6 +152,7 @@ impl TokenEndpoint {
             expires_in: ttl.num_seconds(),
             refresh_token: Some(refresh_token),
             scope: scope.to_owned(),
+            issued_token_type: None,
         })
     }
 

@@ -37,8 +37,31 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// `POST /auth/token`: a valid access token, or the sign-in link to show.
+    /// `POST /auth/token`: a valid access token, or the sign-in link to show. The email is
+    /// asserted by the client, so a client restricted to verified users is refused.
     pub async fn token(
+        &self,
+        client: &Client,
+        provider_name: &str,
+        user_email: &str,
+        required_scopes: Option<&[String]>,
+        force_refresh: bool,
+    ) -> Result<IssuedToken, CoreError> {
+        client.check_may_assert_users()?;
+        self.serve(
+            client,
+            provider_name,
+            user_email,
+            required_scopes,
+            force_refresh,
+        )
+        .await
+    }
+
+    /// The engine behind `/auth/token` and token exchange (RFC 8693, where the email is
+    /// the verified claim of the user's access token): cache, single-flight refresh,
+    /// narrowing to the client's scopes, audit.
+    pub(in crate::core) async fn serve(
         &self,
         client: &Client,
         provider_name: &str,

@@ -27,7 +27,7 @@ use std::time::Duration;
     responses(
         (status = 200, description = "Sign-in started", body = InitResponse),
         (status = 400, description = "Unknown provider, invalid email or scope", body = ErrorBody),
-        (status = 403, description = "Invalid API key, or the key may not use this provider (forbidden_provider) or scope (scope_not_allowed)", body = ForbiddenBody),
+        (status = 403, description = "Invalid API key, or the key may not use this provider (forbidden_provider) or scope (scope_not_allowed), or may obtain tokens only by token exchange (verified_users_only)", body = ForbiddenBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 422, description = "Malformed body", body = ValidationErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody,
@@ -63,7 +63,7 @@ pub async fn init_sign_in(
         (status = 200, description = "A valid access token", body = TokenResponse),
         (status = 400, description = "Unknown provider, invalid email or scope", body = ErrorBody),
         (status = 401, description = "needs_reauth, refresh_failed or insufficient_scope: sign in again at auth_url", body = ErrorBody),
-        (status = 403, description = "Invalid API key, or the key may not use this provider (forbidden_provider) or scope (scope_not_allowed)", body = ForbiddenBody),
+        (status = 403, description = "Invalid API key, or the key may not use this provider (forbidden_provider) or scope (scope_not_allowed), or may obtain tokens only by token exchange (verified_users_only)", body = ForbiddenBody),
         (status = 404, description = "not_authenticated: sign in at auth_url", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 422, description = "Malformed body", body = ValidationErrorBody),

@@ -6,6 +6,7 @@ pub mod flow;
 pub mod health;
 pub mod oauth;
 pub mod oauth_authorize;
+pub mod oauth_introspect;
 pub mod oauth_metadata;
 pub mod oauth_token;
 pub mod ops;

@@ -1,12 +1,12 @@
-//! The authorization server's endpoints for MCP clients: token (RFC 6749 §3.2),
-//! registration (RFC 7591) and revocation (RFC 7009). Extract, one core call, one error
+//! The authorization server's endpoints for MCP clients: token (RFC 6749 §3.2, and token
+//! exchange, RFC 8693, for MCP servers), registration (RFC 7591) and revocation (RFC 7009). Extract, one core call, one error
 //! map (`http::oauth_error`).
 
 use crate::core::authz::oauth_error::OAuthError;
 use crate::core::authz::oauth_error::OAuthErrorCode::InvalidClientMetadata;
 use crate::core::authz::registration::RegisteredClient;
 use crate::core::authz::revocation::RevocationRequest;
-use crate::core::authz::token_endpoint::{TokenRequest, TokenResponse};
+use crate::core::authz::token_endpoint::{GrantType, TokenRequest, TokenResponse};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::oauth_error::{OAuthErrorBody, OAuthErrorResponse, no_store};
@@ -33,8 +33,13 @@ pub struct OAuthTokenBody {
     /// Single use: each refresh answers a new one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    /// The granted scope, `mcp:<resource without scheme>`.
+    /// The granted scope: `mcp:<resource without scheme>`, or for a token exchange the
+    /// upstream scopes of the token.
     pub scope: String,
+    /// Token exchange only: `urn:ietf:params:oauth:token-type:access_token` (RFC 8693
+    /// §2.2.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
 
 impl From<TokenResponse> for OAuthTokenBody {
@@ -45,6 +50,7 @@ impl From<TokenResponse> for OAuthTokenBody {
             expires_in: tokens.expires_in,
             refresh_token: tokens.refresh_token.map(|t| t.expose_secret().to_owned()),
             scope: tokens.scope,
+            issued_token_type: tokens.issued_token_type.map(str::to_owned),
         }
     }
 }
@@ -86,13 +92,22 @@ impl From<RegisteredClient> for RegisteredClientBody {
 }
 
 /// `POST /oauth/token`: tokens for an authorization code (with its PKCE verifier) or a
-/// refresh token.
+/// refresh token; or, for an MCP server authenticated as its API client, token exchange
+/// (RFC 8693): the user's upstream token for the gateway access token it received.
 #[utoipa::path(post, path = "/oauth/token", tag = "oauth",
     request_body(content_type = "application/x-www-form-urlencoded",
-        description = "grant_type, client_id or client authentication, and the grant's parameters"),
+        description = "grant_type, client_id or client authentication, and the grant's parameters. \
+Token exchange: grant_type=urn:ietf:params:oauth:grant-type:token-exchange, \
+subject_token (the user's gateway access token), \
+subject_token_type=urn:ietf:params:oauth:token-type:access_token, \
+optional resource (an upstream API base URL, e.g. https://googleads.googleapis.com) or audience (a provider, e.g. google), \
+optional scope (required upstream scopes, space-separated; default: the resource's), \
+optional requested_token_type (access_token only); \
+authenticated by X-API-Key, or client_id = the API client's name and client_secret = its key (Basic or form)"),
     responses(
-        (status = 200, description = "Tokens (Cache-Control: no-store)", body = OAuthTokenBody),
-        (status = 400, description = "invalid_request, invalid_grant, invalid_scope, invalid_target, unsupported_grant_type", body = OAuthErrorBody),
+        (status = 200, description = "Tokens (Cache-Control: no-store); for token exchange the upstream access token with issued_token_type and no refresh_token", body = OAuthTokenBody),
+        (status = 400, description = "invalid_request, invalid_grant, invalid_scope, invalid_target, unsupported_grant_type. \
+A token exchange the user must sign in for is invalid_grant with authorization_uri (a connect link) and, when scopes are missing, missing_scopes", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
         (status = 503, description = "temporarily_unavailable", body = OAuthErrorBody),
     ))]
@@ -101,16 +116,29 @@ pub async fn issue_oauth_token(
     form: OAuthForm,
 ) -> Result<Response, OAuthErrorResponse> {
     let basic_tried = form.basic_tried;
+    let grant_type = grant_type_label(form.params.get("grant_type"));
     let request = TokenRequest {
         params: form.params,
         basic: form.basic,
+        api_key: form.api_key,
     };
-    let tokens = state
-        .gateway
-        .oauth_token(request)
-        .await
-        .map_err(|error| OAuthErrorResponse::new(error, basic_tried))?;
+    let result = state.gateway.oauth_token(request).await;
+    let outcome = result
+        .as_ref()
+        .map_or_else(|error| error.code.as_str(), |_| "ok");
+    state.metrics.oauth_token_outcome(grant_type, outcome);
+    let tokens = result.map_err(|error| OAuthErrorResponse::new(error, basic_tried))?;
     Ok((no_store(), Json(OAuthTokenBody::from(tokens))).into_response())
+}
+
+/// The `grant_type` metric label: one of the grant types, or `other` (bounded).
+fn grant_type_label(grant_type: Option<&str>) -> &'static str {
+    match grant_type.and_then(GrantType::parse) {
+        Some(GrantType::AuthorizationCode) => "authorization_code",
+        Some(GrantType::RefreshToken) => "refresh_token",
+        Some(GrantType::TokenExchange) => "token_exchange",
+        None => "other",
+    }
 }
 
 /// `POST /oauth/revoke`: gives up a refresh or access token and the grant it belongs to.

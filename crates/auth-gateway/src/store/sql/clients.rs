@@ -1,4 +1,4 @@
-//! `ClientStore` on both backends (API clients: insert, by digest, list, revoke, rotate): one text, compiled for each backend
+//! `ClientStore` on both backends (API clients: insert, by digest, list, revoke, rotate, verified-only flag): one text, compiled for each backend
 //! by the macro below (see the parent module for why a macro).
 
 use super::super::StoreResult;
@@ -17,8 +17,8 @@ macro_rules! clients_sql {
             async fn insert_client(&self, client: &NewClient) -> StoreResult<bool> {
                 let result = sqlx::query(
                     "INSERT INTO clients (id, name, key_digest, allowed_providers, \
-                     allowed_scopes, scopes_exclude_defaults, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
+                     allowed_scopes, scopes_exclude_defaults, verified_users_only, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING",
                 )
                 .bind(client.id)
                 .bind(&client.name)
@@ -26,6 +26,7 @@ macro_rules! clients_sql {
                 .bind(Self::list(&client.allowed_providers))
                 .bind(client.allowed_scopes.as_deref().map(Self::list))
                 .bind(client.scopes_exclude_defaults)
+                .bind(client.verified_users_only)
                 .bind(Self::time(client.created_at))
                 .execute(&self.pool)
                 .await?;
@@ -83,6 +84,22 @@ macro_rules! clients_sql {
                 .bind(name)
                 .bind(new_digest)
                 .bind(Self::time(previous_valid_until))
+                .execute(&self.pool)
+                .await?;
+                Ok(result.rows_affected() == 1)
+            }
+
+            async fn set_client_verified_users_only(
+                &self,
+                name: &str,
+                verified_users_only: bool,
+            ) -> StoreResult<bool> {
+                let result = sqlx::query(
+                    "UPDATE clients SET verified_users_only = $2 \
+                     WHERE name = $1 AND revoked_at IS NULL",
+                )
+                .bind(name)
+                .bind(verified_users_only)
                 .execute(&self.pool)
                 .await?;
                 Ok(result.rows_affected() == 1)

@@ -2,8 +2,10 @@
 #![allow(dead_code)] // each test module uses a different part of the harness
 
 pub mod app;
+pub mod browser;
 pub mod db;
 pub mod documents;
+pub mod exchange;
 pub mod logs;
 pub mod metrics;
 pub mod oauth;

@@ -24,6 +24,9 @@ impl SignInStart {
         user_email: &str,
         scopes: Option<&[String]>,
     ) -> Result<SignInLink, CoreError> {
+        // The email is asserted: a verified-only client gets its connect links from token
+        // exchange, where the user is the access token's.
+        client.check_may_assert_users()?;
         let provider = self.providers.get(provider)?;
         let email = parse_email(user_email)?;
         let requested = checked_scopes(provider.as_ref(), scopes)?;
