@@ -46,6 +46,10 @@ pub struct OAuthErrorBody {
     /// (or grant more scopes) before the exchange can succeed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_uri: Option<String>,
+    /// Token exchange only, with `authorization_uri`: the sign-in session it opens
+    /// (`GET /auth/status/{session_id}` tells when it completes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     /// Token exchange only: the upstream scopes the user's grant lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_scopes: Vec<String>,
@@ -77,6 +81,7 @@ impl IntoResponse for OAuthErrorResponse {
             error: code.as_str().to_owned(),
             error_description: self.error.description,
             authorization_uri: self.error.authorization_uri,
+            session_id: self.error.session_id,
             missing_scopes: self.error.missing_scopes,
         };
         let mut response = (status(code), no_store(), Json(body)).into_response();

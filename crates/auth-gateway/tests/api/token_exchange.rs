@@ -24,6 +24,7 @@ on_both_backends!(
     a_client_revoked_on_the_users_page_cannot_be_exchanged_for,
     a_disconnected_user_gets_a_working_connect_link,
     missing_scopes_are_named_with_the_link,
+    force_refresh_replaces_the_served_upstream_token,
 );
 
 async fn ok(response: reqwest::Response) -> Value {
@@ -108,7 +109,7 @@ async fn other_clients_and_bad_subject_tokens_are_refused(backend: Backend) {
 
     // The confused deputy: a token for the Ads server, presented by another server.
     let stolen = exchange(&app, &other_key, &jwt, &[]).await;
-    let body = assert_error(stolen, 400, "invalid_grant").await;
+    let body = assert_error(stolen, 400, "invalid_request").await;
     assert!(body.get("authorization_uri").is_none());
     // A tampered token: the payload changed, the signature no longer matches.
     let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
@@ -118,11 +119,11 @@ async fn other_clients_and_bad_subject_tokens_are_refused(backend: Backend) {
     let forged = String::from_utf8(claims).unwrap().replace(ADS, OTHER);
     parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged);
     let tampered = exchange(&app, &other_key, &parts.join("."), &[]).await;
-    assert_error(tampered, 400, "invalid_grant").await;
+    assert_error(tampered, 400, "invalid_request").await;
     assert_error(
         exchange(&app, &ads_key, "not-a-jwt", &[]).await,
         400,
-        "invalid_grant",
+        "invalid_request",
     )
     .await;
     // No credentials, or a key that is no client's.
@@ -154,7 +155,7 @@ async fn other_clients_and_bad_subject_tokens_are_refused(backend: Backend) {
     assert_error(
         exchange(&app, &ads_key, &jwt, &[]).await,
         400,
-        "invalid_grant",
+        "invalid_request",
     )
     .await;
 
@@ -166,7 +167,7 @@ async fn other_clients_and_bad_subject_tokens_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert!(events.iter().any(|e| e.event == "oauth_token_refused"
-        && e.outcome == "invalid_grant"
+        && e.outcome == "invalid_request"
         && e.client_name.as_deref() == Some("other-mcp")
         && e.user_email.as_deref() == Some(ALICE)));
 }
@@ -182,7 +183,7 @@ async fn a_client_revoked_on_the_users_page_cannot_be_exchanged_for(backend: Bac
     let body = assert_error(
         exchange(&app, &ads_key, &jwt, &[]).await,
         400,
-        "invalid_grant",
+        "invalid_request",
     )
     .await;
     assert!(
@@ -209,6 +210,16 @@ async fn a_disconnected_user_gets_a_working_connect_link(backend: Backend) {
         "{link}"
     );
     assert!(body.get("missing_scopes").is_none(), "{body}");
+    // The sign-in it opens can be waited on like one from /auth/token.
+    let session = body["session_id"].as_str().unwrap();
+    let status = app
+        .http
+        .get(app.url(&format!("/auth/status/{session}")))
+        .header("X-API-Key", &ads_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 200);
     // The link signs Alice in and fills the vault: the same exchange now succeeds.
     app.emulator.state().sign_in_as(Some(ALICE.into()));
     let (status, page) = app.follow(link).await;
@@ -347,4 +358,22 @@ async fn unknown_targets_and_token_types_are_refused(backend: Backend) {
         "invalid_request",
     )
     .await;
+}
+
+async fn force_refresh_replaces_the_served_upstream_token(backend: Backend) {
+    let Servers { app, ads_key, .. } = servers(backend, false).await;
+    let jwt = user_access_token(&app, &browser(), ADS, ALICE).await;
+    let first = ok(exchange(&app, &ads_key, &jwt, &[]).await).await;
+    let again = ok(exchange(&app, &ads_key, &jwt, &[]).await).await;
+    assert_eq!(
+        first["access_token"], again["access_token"],
+        "served from the cache"
+    );
+    // Google answered 401 to it: the MCP server asks for a refreshed one. (A token
+    // replaced in the last 30 s is served as is, as at /auth/token: move past that.)
+    app.clock.advance(chrono::Duration::seconds(31));
+    let forced = ok(exchange(&app, &ads_key, &jwt, &[("force_refresh", "true")]).await).await;
+    assert_ne!(first["access_token"], forced["access_token"]);
+    let token = forced["access_token"].as_str().unwrap();
+    assert_eq!(upstream_email(&app, token).await.as_deref(), Some(ALICE));
 }

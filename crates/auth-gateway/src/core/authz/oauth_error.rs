@@ -56,6 +56,9 @@ pub struct OAuthError {
     /// Token exchange (RFC 8693) refused because the user must sign in upstream first:
     /// the connect link to show them (an extension parameter, RFC 6749 §5.2 allows them).
     pub authorization_uri: Option<String>,
+    /// With `authorization_uri`: the sign-in session it opens, so the MCP server can
+    /// wait on `GET /auth/status/{session_id}` as it does after `/auth/token`.
+    pub session_id: Option<String>,
     /// With `authorization_uri`: the upstream scopes the user's grant lacks.
     pub missing_scopes: Vec<String>,
 }
@@ -66,6 +69,7 @@ impl OAuthError {
             code,
             description: description.into(),
             authorization_uri: None,
+            session_id: None,
             missing_scopes: Vec::new(),
         }
     }

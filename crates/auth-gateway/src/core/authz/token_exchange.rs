@@ -68,8 +68,17 @@ impl TokenExchange {
             }
         };
         let (email, provider) = (&checked.claims.email, &checked.resource.provider);
+        // An extension parameter (RFC 6749 §8.2 allows them): the upstream answered 401 to
+        // the last token, so refresh now, as `force_refresh` does at `/auth/token`.
+        let force_refresh = params.get("force_refresh") == Some("true");
         let served = tokens
-            .serve(&client, provider, email, Some(&checked.scopes), false)
+            .serve(
+                &client,
+                provider,
+                email,
+                Some(&checked.scopes),
+                force_refresh,
+            )
             .await
             .map_err(refusal);
         let issued = match served {
@@ -110,7 +119,9 @@ impl TokenExchange {
         let claims = self.access_tokens.verify(subject).await.map_err(|error| {
             let error = match error {
                 AccessTokenError::Core(error) => OAuthError::from(error),
-                error => OAuthError::invalid_grant(format!(
+                // RFC 8693 §2.2.2: an invalid or unacceptable subject_token is
+                // `invalid_request`.
+                error => OAuthError::invalid_request(format!(
                     "the subject_token is not a valid access token of this gateway: {error}"
                 )),
             };
@@ -123,7 +134,7 @@ impl TokenExchange {
             .map_err(|e| fail(e.into()))?
             .is_none_or(|g| g.revoked_at.is_some())
         {
-            return Err(fail(OAuthError::invalid_grant(
+            return Err(fail(OAuthError::invalid_request(
                 "the authorization behind the subject_token was revoked",
             )));
         }
@@ -131,7 +142,7 @@ impl TokenExchange {
         let resource = resource.map_err(|e| fail(e.into()))?;
         // The confused-deputy check (module docs).
         let Some(resource) = resource.filter(|r| r.client_name == client.name) else {
-            return Err(fail(OAuthError::invalid_grant(format!(
+            return Err(fail(OAuthError::invalid_request(format!(
                 "the subject_token's audience ({}) is not a resource of this client",
                 claims.aud
             ))));
@@ -224,6 +235,7 @@ fn refusal(error: CoreError) -> OAuthError {
                 "{description}: send the user to authorization_uri"
             ));
             error.authorization_uri = Some(link.auth_url);
+            error.session_id = Some(link.session_id);
             error.missing_scopes = missing;
             error
         }
