@@ -1,0 +1,251 @@
+//! The upstream token for a verified user, by RFC 8693 token exchange at the gateway's
+//! `POST /oauth/token`: the MCP server authenticates with its API key and presents the
+//! user's gateway token as `subject_token`; the gateway answers with the user's
+//! provider token. Cached per (user, target, scopes) until shortly before it expires.
+
+use super::user::VerifiedUser;
+use crate::error::{AuthError, ConfigError};
+use crate::token::{Clock, SystemClock, Token};
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// A cached token is handed out only while it has this much life left, so a tool call
+/// never starts with a token about to expire.
+const MARGIN_SECONDS: i64 = 60;
+/// Beyond this many cached tokens, expired ones are dropped on insert.
+const PRUNE_AT: usize = 10_000;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the exchanged token is for (RFC 8693 §2.1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ExchangeTarget {
+    /// `audience`: a provider by name, e.g. `google`.
+    Provider(String),
+    /// `resource`: an upstream API's base URL.
+    Resource(String),
+}
+
+/// A client of the gateway's token exchange. Cheap to clone (shared cache).
+#[derive(Clone)]
+pub struct TokenExchange {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    token_endpoint: String,
+    api_key: SecretString,
+    clock: Arc<dyn Clock>,
+    cache: Mutex<HashMap<Key, Token>>,
+}
+
+type Key = (String, ExchangeTarget, Vec<String>);
+
+impl std::fmt::Debug for TokenExchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenExchange")
+            .field("token_endpoint", &self.inner.token_endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The token endpoint's answers we read (RFC 8693 §2.2.1, §2.2.2 and the gateway's
+/// extension for a user who has not connected the provider).
+#[derive(Deserialize)]
+struct Issued {
+    access_token: String,
+    #[serde(default = "bearer")]
+    token_type: String,
+    expires_in: i64,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+fn bearer() -> String {
+    "Bearer".to_owned()
+}
+
+#[derive(Deserialize)]
+struct Refused {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+    #[serde(default)]
+    authorization_uri: Option<String>,
+    #[serde(default)]
+    session_id: Option<String>,
+}
+
+impl TokenExchange {
+    /// A client of the gateway at `gateway_url` (its issuer), authenticating with this
+    /// MCP server's API key.
+    pub fn new(gateway_url: &str, api_key: SecretString) -> Result<Self, ConfigError> {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            // The API key goes to the gateway and nowhere else (see AuthClient).
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(ConfigError::Http)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                token_endpoint: format!("{}/oauth/token", gateway_url.trim_end_matches('/')),
+                api_key,
+                clock: Arc::new(SystemClock),
+                cache: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The same with another clock (tests).
+    #[must_use]
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        let inner = &self.inner;
+        Self {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                token_endpoint: inner.token_endpoint.clone(),
+                api_key: inner.api_key.clone(),
+                clock,
+                cache: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The upstream token of `user` for `target` with `scopes`. With `force` (after the
+    /// upstream API answered 401 to the cached token) the cache is skipped once.
+    /// A user who has not connected the provider gets [`AuthError::SignInRequired`]
+    /// with the gateway's `authorization_uri`, so `RequireAuth`'s replies apply.
+    pub async fn token(
+        &self,
+        user: &VerifiedUser,
+        target: &ExchangeTarget,
+        scopes: &[&str],
+        force: bool,
+    ) -> Result<Token, AuthError> {
+        let mut wanted: Vec<String> = scopes.iter().map(ToString::to_string).collect();
+        wanted.sort();
+        wanted.dedup();
+        let key = (user.subject.clone(), target.clone(), wanted);
+        let now = self.inner.clock.now();
+        if !force && let Some(token) = self.cached(&key, now) {
+            return Ok(token);
+        }
+        let token = self.exchange(user, target, &key.2, now).await;
+        let mut cache = self
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match &token {
+            Ok(token) => {
+                if cache.len() >= PRUNE_AT {
+                    cache.retain(|_, kept| fresh(kept, now));
+                }
+                cache.insert(key, token.clone());
+            }
+            Err(_) => {
+                cache.remove(&key);
+            }
+        }
+        token
+    }
+
+    fn cached(&self, key: &Key, now: DateTime<Utc>) -> Option<Token> {
+        let cache = self
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache.get(key).filter(|token| fresh(token, now)).cloned()
+    }
+
+    async fn exchange(
+        &self,
+        user: &VerifiedUser,
+        target: &ExchangeTarget,
+        scopes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Token, AuthError> {
+        let scope = scopes.join(" ");
+        let mut form = vec![
+            ("grant_type", GRANT_TYPE),
+            ("subject_token", user.token.expose_secret()),
+            ("subject_token_type", ACCESS_TOKEN_TYPE),
+        ];
+        match target {
+            ExchangeTarget::Provider(name) => form.push(("audience", name)),
+            ExchangeTarget::Resource(url) => form.push(("resource", url)),
+        }
+        if !scope.is_empty() {
+            form.push(("scope", &scope));
+        }
+        let response = self
+            .inner
+            .http
+            .post(&self.inner.token_endpoint)
+            .header(
+                gateway_proto::API_KEY_HEADER,
+                self.inner.api_key.expose_secret(),
+            )
+            .form(&form)
+            .send()
+            .await
+            .map_err(AuthError::GatewayUnreachable)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let unexpected = |source| AuthError::UnexpectedResponse {
+            status: status.as_u16(),
+            source: Some(source),
+        };
+        if status.is_success() {
+            let issued: Issued = response.json().await.map_err(unexpected)?;
+            return Ok(Token::from_response(gateway_proto::TokenResponse {
+                access_token: issued.access_token,
+                token_type: issued.token_type,
+                expires_at: now + chrono::Duration::seconds(issued.expires_in),
+                scopes: issued.scope.map_or_else(
+                    || scopes.to_vec(),
+                    |scope| scope.split_whitespace().map(str::to_owned).collect(),
+                ),
+            }));
+        }
+        let refused: Refused = response.json().await.map_err(unexpected)?;
+        Err(classify(status.as_u16(), refused, retry_after))
+    }
+}
+
+fn fresh(token: &Token, now: DateTime<Utc>) -> bool {
+    token.expires_at() - chrono::Duration::seconds(MARGIN_SECONDS) > now
+}
+
+/// Maps the token endpoint's errors (RFC 6749 §5.2) to the client's typed outcomes.
+fn classify(status: u16, refused: Refused, retry_after: Option<Duration>) -> AuthError {
+    match (refused.error.as_str(), refused.authorization_uri) {
+        // The gateway's connect link: the user has not connected the provider (or not
+        // with these scopes); the sign-in replies show it.
+        ("invalid_grant", Some(auth_url)) => AuthError::SignInRequired {
+            auth_url,
+            session_id: refused.session_id.unwrap_or_default(),
+        },
+        ("invalid_client", _) => AuthError::InvalidApiKey,
+        ("temporarily_unavailable", _) => AuthError::ProviderUnavailable { retry_after },
+        (code, _) => AuthError::Gateway {
+            status,
+            code: code.to_owned(),
+            message: refused.error_description.unwrap_or_default(),
+            retry_after,
+        },
+    }
+}
