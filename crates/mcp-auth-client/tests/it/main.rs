@@ -6,4 +6,5 @@ mod cache;
 mod mcp;
 mod outcomes;
 mod redirect;
+mod resource;
 mod support;
