@@ -7,4 +7,5 @@ mod mcp;
 mod outcomes;
 mod redirect;
 mod resource;
+mod resource_claims;
 mod support;
