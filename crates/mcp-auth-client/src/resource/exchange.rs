@@ -4,11 +4,11 @@
 //! provider token. Cached per (user, target, scopes) until shortly before it expires.
 
 use super::user::VerifiedUser;
+use super::wire::{Issued, Refused, classify};
 use crate::error::{AuthError, ConfigError};
 use crate::token::{Clock, SystemClock, Token};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -43,6 +43,7 @@ struct Inner {
     api_key: SecretString,
     clock: Arc<dyn Clock>,
     cache: Mutex<HashMap<Key, Token>>,
+    flights: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 type Key = (String, ExchangeTarget, Vec<String>);
@@ -53,33 +54,6 @@ impl std::fmt::Debug for TokenExchange {
             .field("token_endpoint", &self.inner.token_endpoint)
             .finish_non_exhaustive()
     }
-}
-
-/// The token endpoint's answers we read (RFC 8693 §2.2.1, §2.2.2 and the gateway's
-/// extension for a user who has not connected the provider).
-#[derive(Deserialize)]
-struct Issued {
-    access_token: String,
-    #[serde(default = "bearer")]
-    token_type: String,
-    expires_in: i64,
-    #[serde(default)]
-    scope: Option<String>,
-}
-
-fn bearer() -> String {
-    "Bearer".to_owned()
-}
-
-#[derive(Deserialize)]
-struct Refused {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-    #[serde(default)]
-    authorization_uri: Option<String>,
-    #[serde(default)]
-    session_id: Option<String>,
 }
 
 impl TokenExchange {
@@ -99,6 +73,7 @@ impl TokenExchange {
                 api_key,
                 clock: Arc::new(SystemClock),
                 cache: Mutex::new(HashMap::new()),
+                flights: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -114,14 +89,16 @@ impl TokenExchange {
                 api_key: inner.api_key.clone(),
                 clock,
                 cache: Mutex::new(HashMap::new()),
+                flights: Mutex::new(HashMap::new()),
             }),
         }
     }
 
     /// The upstream token of `user` for `target` with `scopes`. With `force` (after the
-    /// upstream API answered 401 to the cached token) the cache is skipped once.
-    /// A user who has not connected the provider gets [`AuthError::SignInRequired`]
-    /// with the gateway's `authorization_uri`, so `RequireAuth`'s replies apply.
+    /// upstream API answered 401 to the cached token) the cached token is not reused;
+    /// callers forcing at once share one re-exchange. A user who has not connected the
+    /// provider gets [`AuthError::SignInRequired`] with the gateway's
+    /// `authorization_uri`, so `RequireAuth`'s replies (elicitation or tool error) apply.
     pub async fn token(
         &self,
         user: &VerifiedUser,
@@ -133,9 +110,20 @@ impl TokenExchange {
         wanted.sort();
         wanted.dedup();
         let key = (user.subject.clone(), target.clone(), wanted);
-        let now = self.inner.clock.now();
-        if !force && let Some(token) = self.cached(&key, now) {
+        let before = self.cached(&key, self.inner.clock.now());
+        if !force && let Some(token) = before.clone() {
             return Ok(token);
+        }
+        let flight = self.flight(&key);
+        let _turn = flight.lock().await;
+        let now = self.inner.clock.now();
+        if let Some(token) = self.cached(&key, now) {
+            // Reuse what another caller exchanged while we waited; a forced caller only
+            // a token other than the one it was refused with.
+            let renewed = before.as_ref().is_none_or(|old| !old.same_secret(&token));
+            if !force || renewed {
+                return Ok(token);
+            }
         }
         let token = self.exchange(user, target, &key.2, now).await;
         let mut cache = self
@@ -148,12 +136,14 @@ impl TokenExchange {
                 if cache.len() >= PRUNE_AT {
                     cache.retain(|_, kept| fresh(kept, now));
                 }
-                cache.insert(key, token.clone());
+                cache.insert(key.clone(), token.clone());
             }
             Err(_) => {
                 cache.remove(&key);
             }
         }
+        drop(cache);
+        self.land(&key, &flight);
         token
     }
 
@@ -164,6 +154,29 @@ impl TokenExchange {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         cache.get(key).filter(|token| fresh(token, now)).cloned()
+    }
+
+    /// The lock one exchange per key holds (single flight).
+    fn flight(&self, key: &Key) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self
+            .inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        flights.entry(key.clone()).or_default().clone()
+    }
+
+    /// Forgets the flight once nobody else waits on it, so the map stays small.
+    fn land(&self, key: &Key, flight: &Arc<tokio::sync::Mutex<()>>) {
+        let mut flights = self
+            .inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Ours, the map's and nobody else's.
+        if Arc::strong_count(flight) <= 2 {
+            flights.remove(key);
+        }
     }
 
     async fn exchange(
@@ -228,24 +241,4 @@ impl TokenExchange {
 
 fn fresh(token: &Token, now: DateTime<Utc>) -> bool {
     token.expires_at() - chrono::Duration::seconds(MARGIN_SECONDS) > now
-}
-
-/// Maps the token endpoint's errors (RFC 6749 §5.2) to the client's typed outcomes.
-fn classify(status: u16, refused: Refused, retry_after: Option<Duration>) -> AuthError {
-    match (refused.error.as_str(), refused.authorization_uri) {
-        // The gateway's connect link: the user has not connected the provider (or not
-        // with these scopes); the sign-in replies show it.
-        ("invalid_grant", Some(auth_url)) => AuthError::SignInRequired {
-            auth_url,
-            session_id: refused.session_id.unwrap_or_default(),
-        },
-        ("invalid_client", _) => AuthError::InvalidApiKey,
-        ("temporarily_unavailable", _) => AuthError::ProviderUnavailable { retry_after },
-        (code, _) => AuthError::Gateway {
-            status,
-            code: code.to_owned(),
-            message: refused.error_description.unwrap_or_default(),
-            retry_after,
-        },
-    }
 }

@@ -11,6 +11,7 @@ mod layer;
 mod metadata;
 mod user;
 mod verify;
+mod wire;
 
 pub use config::ResourceGuardBuilder;
 pub use exchange::{ExchangeTarget, TokenExchange};

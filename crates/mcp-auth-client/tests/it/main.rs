@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cache;
+mod exchange;
 mod mcp;
 mod outcomes;
 mod redirect;
