@@ -3,6 +3,47 @@
 //! checks the gateway's RFC 9068 access tokens locally against the gateway's JWKS, hands
 //! the verified user to the tools, and trades the user's gateway token for an upstream
 //! one by RFC 8693 token exchange. See `docs/protecting-an-rmcp-server.md`.
+//!
+//! ```no_run
+//! use mcp_auth_client::resource::{ResourceGuard, VerifiedUser};
+//! use rmcp::model::{CallToolResult, ContentBlock};
+//! use rmcp::service::{RequestContext, RoleServer};
+//! use rmcp::transport::streamable_http_server::{
+//!     StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+//! };
+//! use rmcp::{ErrorData, tool, tool_router};
+//! use tower::Layer as _;
+//!
+//! #[derive(Clone)]
+//! struct Ads;
+//!
+//! #[tool_router(server_handler)]
+//! impl Ads {
+//!     #[tool(description = "Who is calling")]
+//!     async fn whoami(&self, ctx: RequestContext<RoleServer>) -> Result<CallToolResult, ErrorData> {
+//!         let user = VerifiedUser::from_context(&ctx)
+//!             .ok_or_else(|| ErrorData::internal_error("not behind the guard", None))?;
+//!         Ok(CallToolResult::success(vec![ContentBlock::text(user.email)]))
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let mcp = StreamableHttpService::new(
+//!     || Ok(Ads),
+//!     std::sync::Arc::new(LocalSessionManager::default()),
+//!     StreamableHttpServerConfig::default(),
+//! );
+//! // The five lines:
+//! let guard = ResourceGuard::builder("https://auth.example.com", "https://ads.example.com/mcp")
+//!     .resource_name("Google Ads")
+//!     .build()?;
+//! let app = axum::Router::new()
+//!     .nest_service("/mcp", guard.layer().layer(mcp))
+//!     .merge(guard.metadata_router());
+//! axum::serve(tokio::net::TcpListener::bind("0.0.0.0:8080").await?, app).await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod config;
 mod exchange;
