@@ -5,7 +5,7 @@
 
 use super::ResourceGuard;
 use super::verify::TokenRejection;
-use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -67,6 +67,11 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
         Box::pin(async move {
+            // A CORS preflight never carries credentials (Fetch standard, CORS-preflight
+            // request), so it cannot be authenticated; it reaches no tool either.
+            if request.method() == Method::OPTIONS {
+                return inner.call(request).await;
+            }
             let Some(token) = bearer(request.headers()) else {
                 return Ok(refusal(&guard, None));
             };

@@ -29,6 +29,11 @@ impl VerifiedUser {
         Self::from_extensions(&context.extensions)
     }
 
+    /// The same from the [`crate::ToolCall`] a `RequireAuth` tool already takes.
+    pub fn from_call(call: &crate::ToolCall) -> Option<Self> {
+        Self::from_context(call.context())
+    }
+
     /// The same from rmcp's extensions (of a request or notification).
     pub fn from_extensions(extensions: &Extensions) -> Option<Self> {
         extensions

@@ -126,14 +126,30 @@ async fn without_a_token_the_challenge_points_to_the_metadata() {
         .await
         .unwrap();
     assert_eq!(basic.status(), 401, "only Bearer counts");
+    let get = reqwest::get(&setup.resource).await.unwrap();
+    assert_eq!(
+        get.status(),
+        401,
+        "every method but a CORS preflight needs the token"
+    );
+    let preflight = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, &setup.resource)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        preflight.status(),
+        401,
+        "a preflight carries no credentials"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_token_reaches_the_tool_as_the_verified_user() {
     let setup = setup().await;
     let token = setup.auth.access_token(&setup.resource, ALICE).await;
-    let config =
-        StreamableHttpClientTransportConfig::with_uri(setup.resource.clone()).auth_header(token);
+    let config = StreamableHttpClientTransportConfig::with_uri(setup.resource.clone())
+        .auth_header(token.clone());
     let client = ().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap();
     let result = test_kit::mcp::call(&client, "whoami", serde_json::json!({}))
         .await
@@ -144,8 +160,19 @@ async fn a_good_token_reaches_the_tool_as_the_verified_user() {
         text.contains(&format!("scopes={}", setup.guard.scope())),
         "{text}"
     );
-    assert!(!text.contains("subject= "), "a subject is set: {text}");
-    assert!(!text.contains("client= "), "a client is set: {text}");
+    let user = setup.guard.verify(&token).await.unwrap();
+    assert!(
+        !user.subject.is_empty() && !user.client_id.is_empty(),
+        "{user:?}"
+    );
+    assert!(
+        text.contains(&format!("subject={} ", user.subject)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("client={} ", user.client_id)),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
