@@ -71,7 +71,7 @@ impl GatewaySettings {
     /// The authorization server's issuer: the public URL without a trailing slash
     /// (RFC 8414 §2), the `iss` of its tokens and authorization responses.
     pub fn issuer(&self) -> String {
-        self.public_url.as_str().trim_end_matches('/').to_owned()
+        issuer(&self.public_url)
     }
 }
 

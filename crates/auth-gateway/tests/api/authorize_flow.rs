@@ -44,6 +44,7 @@ on_both_backends!(
     a_forged_consent_is_refused_and_deny_tells_the_client,
     the_users_page_lists_and_revokes_clients_and_connections,
     signing_out_ends_the_browser_session,
+    every_step_works_on_any_replica_and_single_use_holds_across_them,
 );
 
 /// A gateway with two resources and one public client.
@@ -659,4 +660,79 @@ fn claims_of(jwt: &str) -> serde_json::Value {
         .decode(payload)
         .unwrap();
     serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Two replicas on one database: the browser session, consent, codes and refresh tokens
+/// live in the store, so any replica serves any step and single use holds across them.
+async fn every_step_works_on_any_replica_and_single_use_holds_across_them(backend: Backend) {
+    let (app, _store) = setup(backend).await;
+    let other = app.replica().await;
+    let browser = browser();
+    // Sign in through the first replica; the resumed request lands on the second.
+    let first = browser
+        .get(app.url(&format!(
+            "/oauth/authorize?{}",
+            authorize_query(ADS, REDIRECT, "x")
+        )))
+        .send()
+        .await
+        .unwrap();
+    app.emulator.state().sign_in_as(Some(ALICE.into()));
+    let back = follow(&app, &browser, &location(&first)).await;
+    let resumed = follow(&app, &browser, &location(&back)).await;
+    let again = location(&resumed);
+    let consent = browser
+        .get(format!(
+            "{other}{}?{}",
+            again.path(),
+            again.query().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        consent.status(),
+        200,
+        "the session is known to the other replica"
+    );
+    let page = consent.text().await.unwrap();
+    let code = query_of(&location(&allow(&app, &browser, &page, "allow").await))["code"].clone();
+
+    // Redeemed on one replica, replayed on the other: refused.
+    let form = |code: &str| {
+        vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.to_owned()),
+            ("redirect_uri", REDIRECT.to_owned()),
+            ("code_verifier", VERIFIER.to_owned()),
+            ("client_id", CLIENT.to_owned()),
+        ]
+    };
+    let post = |base: String, form: Vec<(&'static str, String)>| {
+        let http = app.http.clone();
+        async move {
+            http.post(format!("{base}/oauth/token"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let tokens: serde_json::Value = post(other.clone(), form(&code)).await.json().await.unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(post(app.address.clone(), form(&code)).await.status(), 400);
+
+    // The replay revoked the grant: its refresh token is dead on both replicas.
+    let refresh_form = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("refresh_token", refresh),
+        ("client_id", CLIENT.to_owned()),
+    ];
+    assert_eq!(
+        post(app.address.clone(), refresh_form.clone())
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(post(other.clone(), refresh_form).await.status(), 400);
 }

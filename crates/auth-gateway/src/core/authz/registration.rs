@@ -123,8 +123,9 @@ impl Registration {
     }
 }
 
-/// The request checked and completed with RFC 7591 §2's defaults.
-fn validate(request: RegistrationRequest) -> Result<RegisteredClient, OAuthError> {
+/// The request checked and completed with RFC 7591 §2's defaults. Pure, so the fuzz
+/// target calls it too.
+pub fn validate(request: RegistrationRequest) -> Result<RegisteredClient, OAuthError> {
     if request.redirect_uris.is_empty() {
         return Err(OAuthError::new(
             OAuthErrorCode::InvalidRedirectUri,

@@ -4,10 +4,10 @@
 //! that, an error goes back to the client on its redirect URI with `state` and `iss`.
 
 use crate::core::authz::oauth_error::{OAuthError, OAuthErrorCode};
+use crate::core::authz::params::Params;
 use crate::core::authz::redirects::redirect_uri_matches;
-use crate::core::authz::resources::canonical_uri;
+use crate::core::authz::resources::{canonical_uri, resource_scope};
 use crate::store::{OAuthClientRecord, ResourceRecord};
-use std::collections::HashMap;
 
 /// Longest authorization request query read.
 pub const MAX_QUERY_LEN: usize = 8192;
@@ -48,7 +48,7 @@ impl From<crate::store::StoreError> for AuthorizePageError {
 /// The parameters of an authorization request, each present at most once.
 #[derive(Debug, Default)]
 pub struct RawRequest {
-    params: HashMap<String, String>,
+    params: Params,
 }
 
 impl RawRequest {
@@ -59,25 +59,14 @@ impl RawRequest {
                 "longer than {MAX_QUERY_LEN} bytes"
             )));
         }
-        let mut params = HashMap::new();
-        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            if params
-                .insert(name.clone().into_owned(), value.into_owned())
-                .is_some()
-            {
-                return Err(AuthorizePageError::Malformed(format!(
-                    "parameter {name} appears more than once"
-                )));
-            }
-        }
+        let params = Params::parse(query.as_bytes())
+            .map_err(|error| AuthorizePageError::Malformed(error.description))?;
         Ok(Self { params })
     }
 
+    /// A parameter's value; one sent empty counts as absent (RFC 6749 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.params
-            .get(name)
-            .map(String::as_str)
-            .filter(|value| !value.is_empty())
+        self.params.get(name)
     }
 
     /// Checks the client and its redirect URI; from here on errors can be redirected.
@@ -168,13 +157,6 @@ pub struct Checked {
     pub always_ask: bool,
 }
 
-/// The gateway scope of a resource: `mcp:` and its canonical URI without the scheme
-/// (docs/authorization-server.md, "Scopes").
-pub fn resource_scope(uri: &str) -> String {
-    let without_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
-    format!("mcp:{without_scheme}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,17 +167,5 @@ mod tests {
         let request = RawRequest::parse("client_id=a&state=").unwrap_or_default();
         assert_eq!(request.get("client_id"), Some("a"));
         assert_eq!(request.get("state"), None);
-    }
-
-    #[test]
-    fn a_resource_scope_is_its_uri_without_the_scheme() {
-        assert_eq!(
-            resource_scope("https://ads.example.com/mcp"),
-            "mcp:ads.example.com/mcp"
-        );
-        assert_eq!(
-            resource_scope("http://127.0.0.1:8080"),
-            "mcp:127.0.0.1:8080"
-        );
     }
 }
