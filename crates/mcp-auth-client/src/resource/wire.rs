@@ -29,14 +29,23 @@ pub(super) struct Refused {
     #[serde(default)]
     authorization_uri: Option<String>,
     #[serde(default)]
+    missing_scopes: Vec<String>,
+    #[serde(default)]
     session_id: Option<String>,
 }
 
 /// Maps the token endpoint's errors (RFC 6749 §5.2) to the client's typed outcomes.
 pub(super) fn classify(status: u16, refused: Refused, retry_after: Option<Duration>) -> AuthError {
     match (refused.error.as_str(), refused.authorization_uri) {
-        // The gateway's connect link: the user has not connected the provider (or not
-        // with these scopes); the sign-in replies show it.
+        // The gateway's connect link: the user has not connected the provider, or the
+        // grant lacks scopes (as `/auth/token` answers today); the sign-in replies show it.
+        ("invalid_grant", Some(auth_url)) if !refused.missing_scopes.is_empty() => {
+            AuthError::InsufficientScope {
+                missing: refused.missing_scopes,
+                auth_url,
+                session_id: refused.session_id.unwrap_or_default(),
+            }
+        }
         ("invalid_grant", Some(auth_url)) => AuthError::SignInRequired {
             auth_url,
             session_id: refused.session_id.unwrap_or_default(),
@@ -66,14 +75,28 @@ mod tests {
             400,
             refused(serde_json::json!({
                 "error": "invalid_grant",
-                "error_description": "the user has not connected google",
+                "error_description": "the user has not connected the provider",
                 "authorization_uri": "https://gw.example.com/connect/abc",
+            })),
+            None,
+        );
+        assert!(
+            matches!(error, AuthError::SignInRequired { .. }),
+            "{error:?}"
+        );
+        assert_eq!(error.auth_url(), Some("https://gw.example.com/connect/abc"));
+        let more = classify(
+            400,
+            refused(serde_json::json!({
+                "error": "invalid_grant",
+                "authorization_uri": "https://gw.example.com/connect/def",
                 "missing_scopes": ["https://www.googleapis.com/auth/adwords"],
             })),
             None,
         );
-        assert!(error.is_sign_in());
-        assert_eq!(error.auth_url(), Some("https://gw.example.com/connect/abc"));
+        assert!(
+            matches!(more, AuthError::InsufficientScope { ref missing, .. } if missing.len() == 1)
+        );
         let revoked = classify(
             400,
             refused(serde_json::json!({"error": "invalid_grant"})),
