@@ -3,8 +3,10 @@
 //! resource.
 //!
 //! IGNORED until the gateway serves the exchange: it lands on branch `x-exchange`,
-//! which is not on main yet (today the gateway answers `unsupported_grant_type`). Run
-//! with `cargo test -p mcp-auth-client --test it exchange -- --ignored` once it has.
+//! which is not on main yet (main's gateway refuses the API key at `/oauth/token`). Run
+//! with `cargo test -p mcp-auth-client --test it exchange -- --ignored` once it has. All
+//! three passed against `x-exchange` at f34c2a0 merged in a trial (with `create_client`'s
+//! new `ClientPolicy::default()` argument in `support/oauth.rs`).
 
 use crate::support::oauth::AuthServer;
 use crate::support::proxy::CountingProxy;
@@ -44,6 +46,19 @@ async fn a_connected_user_gets_their_google_token_cached_until_forced() {
     let first = exchange.token(&user, &google(), &[], false).await.unwrap();
     assert!(!first.access_token().expose_secret().is_empty());
     assert!(first.expires_at() > auth.clock().now());
+    let validity: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{}/__emulator/access-token-validity",
+            auth.emulator.base_url()
+        ))
+        .json(&serde_json::json!({"token": first.access_token().expose_secret()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(validity["valid"], true, "a live Google token: {validity}");
     let again = exchange.token(&user, &google(), &[], false).await.unwrap();
     assert!(again.same_secret(&first));
     assert_eq!(
