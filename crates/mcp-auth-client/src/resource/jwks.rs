@@ -18,6 +18,9 @@ const MIN_MAX_AGE: i64 = 60;
 const MAX_MAX_AGE: i64 = 3600;
 /// An unknown `kid` triggers a refetch at most this often (seconds).
 const UNKNOWN_KID_INTERVAL: i64 = 60;
+/// With no keys at all, a failed fetch is retried no sooner than this (seconds): every
+/// request meanwhile is answered 503 at once instead of waiting on a gateway that is down.
+const FAILED_FETCH_BACKOFF: i64 = 5;
 
 /// Why no key was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +35,12 @@ pub(super) enum KeyError {
 struct State {
     keys: HashMap<String, DecodingKey>,
     fresh_until: Option<DateTime<Utc>>,
-    last_fetch: Option<DateTime<Utc>>,
+    /// Whether a fetch ever succeeded (then `keys` is the gateway's set).
+    fetched: bool,
+    /// The last fetch, successful or not: unknown `kid`s refetch only after a minute.
+    last_attempt: Option<DateTime<Utc>>,
+    /// Before any success, when the next fetch may be tried.
+    failed_until: Option<DateTime<Utc>>,
     generation: u64,
 }
 
@@ -66,9 +74,14 @@ impl JwksCache {
         let seen = {
             let state = self.read();
             let fresh = state.fresh_until.is_some_and(|until| now < until);
+            if !state.fetched && state.failed_until.is_some_and(|until| now < until) {
+                return Err(KeyError::Unavailable);
+            }
             match state.keys.get(kid) {
                 Some(key) if fresh => return Ok(key.clone()),
-                None if fresh && recently(state.last_fetch, now) => return Err(KeyError::Unknown),
+                None if fresh && recently(state.last_attempt, now) => {
+                    return Err(KeyError::Unknown);
+                }
                 _ => state.generation,
             }
         };
@@ -80,28 +93,34 @@ impl JwksCache {
         let state = self.read();
         match state.keys.get(kid) {
             Some(key) => Ok(key.clone()),
-            None if state.last_fetch.is_none() => Err(KeyError::Unavailable),
+            None if !state.fetched => Err(KeyError::Unavailable),
             None => Err(KeyError::Unknown),
         }
     }
 
     /// One fetch. A failure keeps the keys we have (a gateway outage must not stop
-    /// tokens we can still check) and retries no sooner than the unknown-kid interval.
+    /// tokens we can still check) and retries no sooner than the unknown-kid interval;
+    /// with no keys yet, no sooner than the back-off.
     async fn refresh(&self, now: DateTime<Utc>) {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         let fetched = self.fetch().await;
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         state.generation += 1;
+        state.last_attempt = Some(now);
         match fetched {
             Ok((keys, max_age)) => {
                 state.keys = keys;
                 state.fresh_until = Some(now + chrono::Duration::seconds(max_age));
-                state.last_fetch = Some(now);
+                state.fetched = true;
+                state.failed_until = None;
             }
             Err(problem) => {
                 tracing::warn!(uri = %self.uri, %problem, "cannot fetch the gateway's JWKS");
-                if state.last_fetch.is_some() {
+                if state.fetched {
                     state.fresh_until = Some(now + chrono::Duration::seconds(UNKNOWN_KID_INTERVAL));
+                } else {
+                    state.failed_until =
+                        Some(now + chrono::Duration::seconds(FAILED_FETCH_BACKOFF));
                 }
             }
         }
