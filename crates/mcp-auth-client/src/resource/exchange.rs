@@ -10,6 +10,7 @@ use crate::token::{Clock, SystemClock, Token};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -42,7 +43,9 @@ struct Inner {
     token_endpoint: String,
     api_key: SecretString,
     clock: Arc<dyn Clock>,
-    cache: Mutex<HashMap<Key, Token>>,
+    /// Each token with the number of the exchange that got it.
+    cache: Mutex<HashMap<Key, (Token, u64)>>,
+    exchanges: AtomicU64,
     flights: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -73,6 +76,7 @@ impl TokenExchange {
                 api_key,
                 clock: Arc::new(SystemClock),
                 cache: Mutex::new(HashMap::new()),
+                exchanges: AtomicU64::new(0),
                 flights: Mutex::new(HashMap::new()),
             }),
         })
@@ -89,6 +93,7 @@ impl TokenExchange {
                 api_key: inner.api_key.clone(),
                 clock,
                 cache: Mutex::new(HashMap::new()),
+                exchanges: AtomicU64::new(0),
                 flights: Mutex::new(HashMap::new()),
             }),
         }
@@ -111,20 +116,22 @@ impl TokenExchange {
         wanted.dedup();
         let key = (user.subject.clone(), target.clone(), wanted);
         let before = self.cached(&key, self.inner.clock.now());
-        if !force && let Some(token) = before.clone() {
+        if !force && let Some((token, _)) = before {
             return Ok(token);
         }
+        let seen = before.map(|(_, number)| number);
         let flight = self.flight(&key);
         let _turn = flight.lock().await;
         let now = self.inner.clock.now();
-        if let Some(token) = self.cached(&key, now) {
+        if let Some((token, number)) = self.cached(&key, now) {
             // Reuse what another caller exchanged while we waited; a forced caller only
-            // a token other than the one it was refused with.
-            let renewed = before.as_ref().is_none_or(|old| !old.same_secret(&token));
-            if !force || renewed {
+            // a token from an exchange after the one it was refused with (the gateway
+            // may answer the same upstream token again, so compare exchanges, not tokens).
+            if !force || seen != Some(number) {
                 return Ok(token);
             }
         }
+        let number = self.inner.exchanges.fetch_add(1, Ordering::SeqCst);
         let token = self.exchange(user, target, &key.2, now).await;
         let mut cache = self
             .inner
@@ -134,9 +141,9 @@ impl TokenExchange {
         match &token {
             Ok(token) => {
                 if cache.len() >= PRUNE_AT {
-                    cache.retain(|_, kept| fresh(kept, now));
+                    cache.retain(|_, (kept, _)| fresh(kept, now));
                 }
-                cache.insert(key.clone(), token.clone());
+                cache.insert(key.clone(), (token.clone(), number));
             }
             Err(_) => {
                 cache.remove(&key);
@@ -147,13 +154,16 @@ impl TokenExchange {
         token
     }
 
-    fn cached(&self, key: &Key, now: DateTime<Utc>) -> Option<Token> {
+    fn cached(&self, key: &Key, now: DateTime<Utc>) -> Option<(Token, u64)> {
         let cache = self
             .inner
             .cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        cache.get(key).filter(|token| fresh(token, now)).cloned()
+        cache
+            .get(key)
+            .filter(|(token, _)| fresh(token, now))
+            .cloned()
     }
 
     /// The lock one exchange per key holds (single flight).

@@ -102,3 +102,23 @@ async fn a_wrong_api_key_is_an_operator_error() {
         .unwrap_err();
     assert!(matches!(error, AuthError::InvalidApiKey), "{error:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs RFC 8693 token exchange at the gateway (branch x-exchange, not on main yet)"]
+async fn callers_forcing_at_once_share_one_re_exchange() {
+    let (auth, proxy, user) = setup().await;
+    let exchange = TokenExchange::new(&proxy.url, auth.server_key.clone()).unwrap();
+    exchange.token(&user, &google(), &[], false).await.unwrap();
+    let forced = (0..5).map(|_| {
+        let (exchange, user) = (exchange.clone(), user.clone());
+        tokio::spawn(async move { exchange.token(&user, &google(), &[], true).await })
+    });
+    for outcome in futures::future::join_all(forced).await {
+        outcome.unwrap().unwrap();
+    }
+    assert_eq!(
+        proxy.requests(),
+        2,
+        "one exchange, then one re-exchange for all five"
+    );
+}
