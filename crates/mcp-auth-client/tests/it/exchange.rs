@@ -5,7 +5,7 @@
 //! IGNORED until the gateway serves the exchange: it lands on branch `x-exchange`,
 //! which is not on main yet (main's gateway refuses the API key at `/oauth/token`). Run
 //! with `cargo test -p mcp-auth-client --test it exchange -- --ignored` once it has. All
-//! three passed against `x-exchange` at f34c2a0 merged in a trial (with `create_client`'s
+//! four passed against `x-exchange` (f34c2a0) merged in a trial (with `create_client`'s
 //! new `ClientPolicy::default()` argument in `support/oauth.rs`).
 
 use crate::support::oauth::AuthServer;
