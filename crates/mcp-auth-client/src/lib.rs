@@ -27,6 +27,11 @@
 //!     the user to retry after signing in; the same text goes out as a log message and,
 //!     when the call asked for progress, as a progress message.
 //!
+//! - [`resource`]: the MCP server as an OAuth protected resource: RFC 9728 metadata, a
+//!   tower layer that checks the gateway's access tokens locally and hands the
+//!   [`resource::VerifiedUser`] to tools, and RFC 8693 token exchange for the user's
+//!   upstream token (docs/protecting-an-rmcp-server.md).
+//!
 //! # What the client protects
 //!
 //! - **The API key stays with the gateway.** A redirect is followed only within the
@@ -117,6 +122,7 @@ mod config;
 mod error;
 mod redirect;
 mod reply;
+pub mod resource;
 mod token;
 mod tool;
 

@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cache;
+mod exchange;
 mod mcp;
 mod outcomes;
 mod redirect;
+mod resource;
+mod resource_claims;
 mod support;
