@@ -3,10 +3,10 @@
 //! not framable.
 
 use crate::core::authz::account::AccountView;
-use crate::http::pages::{escape, security_headers};
+use crate::http::pages::{escape, html_response};
 use crate::upstream::display_name;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use std::fmt::Write as _;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;\
@@ -20,17 +20,7 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
          <title>{title}</title><style>{STYLE}</style></head><body><h1>{title}</h1>{body}</body></html>",
         title = escape(title),
     );
-    let mut response = (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        page,
-    )
-        .into_response();
-    response.headers_mut().extend(security_headers());
-    response
+    html_response(status, page)
 }
 
 fn button(csrf: &str, action: &str, target: &str, label: &str) -> String {

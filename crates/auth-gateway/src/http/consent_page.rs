@@ -3,9 +3,9 @@
 //! has no script and cannot be framed.
 
 use crate::core::authz::authorize::ConsentView;
-use crate::http::pages::{escape, security_headers};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use crate::http::pages::{escape, html_response};
+use axum::http::StatusCode;
+use axum::response::Response;
 
 pub fn render(view: &ConsentView) -> Response {
     // A vouched-for host is the client's identity; a name is only what it says.
@@ -56,15 +56,5 @@ pub fn render(view: &ConsentView) -> Response {
         request = escape(&view.request),
         csrf = escape(&view.csrf),
     );
-    let mut response = (
-        StatusCode::OK,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        html,
-    )
-        .into_response();
-    response.headers_mut().extend(security_headers());
-    response
+    html_response(StatusCode::OK, html)
 }

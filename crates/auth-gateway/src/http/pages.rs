@@ -72,18 +72,23 @@ impl IntoResponse for Page<'_> {
              </head><body><h1>{title}</h1>{body}</body></html>",
             title = escape(self.title),
         );
-        let mut response = (
-            self.status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            )],
-            html,
-        )
-            .into_response();
-        response.headers_mut().extend(security_headers());
-        response
+        html_response(self.status, html)
     }
+}
+
+/// An HTML document with the pages' security headers.
+pub fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        html,
+    )
+        .into_response();
+    response.headers_mut().extend(security_headers());
+    response
 }
 
 /// The page after a completed sign-in.
