@@ -552,15 +552,7 @@ async fn every_step_works_on_any_replica_and_single_use_holds_across_them(backen
     let code = query_of(&location(&allow(&app, &browser, &page, "allow").await))["code"].clone();
 
     // Redeemed on one replica, replayed on the other: refused.
-    let form = |code: &str| {
-        vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.to_owned()),
-            ("redirect_uri", REDIRECT.to_owned()),
-            ("code_verifier", VERIFIER.to_owned()),
-            ("client_id", CLIENT.to_owned()),
-        ]
-    };
+    let form = code_form;
     let post = |base: String, form: Vec<(&'static str, String)>| {
         let http = app.http.clone();
         async move {
@@ -576,16 +568,66 @@ async fn every_step_works_on_any_replica_and_single_use_holds_across_them(backen
     assert_eq!(post(app.address.clone(), form(&code)).await.status(), 400);
 
     // The replay revoked the grant: its refresh token is dead on both replicas.
-    let refresh_form = vec![
-        ("grant_type", "refresh_token".to_owned()),
-        ("refresh_token", refresh),
-        ("client_id", CLIENT.to_owned()),
-    ];
     assert_eq!(
-        post(app.address.clone(), refresh_form.clone())
+        post(app.address.clone(), refresh_form(&refresh))
             .await
             .status(),
         400
     );
-    assert_eq!(post(other.clone(), refresh_form).await.status(), 400);
+    assert_eq!(
+        post(other.clone(), refresh_form(&refresh)).await.status(),
+        400
+    );
+
+    // A new authorization (consent remembered: straight back with a code). Its refresh
+    // token rotated on one replica is a reuse on the other, which ends the family.
+    let direct = browser
+        .get(format!(
+            "{other}/oauth/authorize?{}",
+            authorize_query(ADS, REDIRECT, "y")
+        ))
+        .send()
+        .await
+        .unwrap();
+    let code = query_of(&location(&direct))["code"].clone();
+    let tokens: serde_json::Value = post(app.address.clone(), form(&code))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let rotated = post(app.address.clone(), refresh_form(&first)).await;
+    assert_eq!(rotated.status(), 200);
+    let rotated: serde_json::Value = rotated.json().await.unwrap();
+    let second = rotated["refresh_token"].as_str().unwrap().to_owned();
+    // Past the grace for a lost response, the old token comes back on the other replica.
+    app.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(
+        post(other.clone(), refresh_form(&first)).await.status(),
+        400
+    );
+    assert_eq!(
+        post(app.address.clone(), refresh_form(&second))
+            .await
+            .status(),
+        400
+    );
+}
+
+fn code_form(code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code.to_owned()),
+        ("redirect_uri", REDIRECT.to_owned()),
+        ("code_verifier", VERIFIER.to_owned()),
+        ("client_id", CLIENT.to_owned()),
+    ]
+}
+
+fn refresh_form(token: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("refresh_token", token.to_owned()),
+        ("client_id", CLIENT.to_owned()),
+    ]
 }
