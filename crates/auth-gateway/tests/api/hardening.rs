@@ -8,4 +8,5 @@ mod labels_and_logs;
 mod production_config;
 mod provider_input;
 mod rate_limits;
+mod refused_grants;
 mod sealed_values;
