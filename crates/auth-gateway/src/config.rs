@@ -348,6 +348,9 @@ fn google(
                 .text("GOOGLE_SCOPES")
                 .unwrap_or_else(|| GOOGLE_DEFAULT_SCOPES.to_owned()),
         ),
+        hosted_domain: vars
+            .text("GOOGLE_HOSTED_DOMAIN")
+            .map(|domain| domain.trim().to_ascii_lowercase()),
     })
 }
 

@@ -35,6 +35,8 @@ pub struct GoogleSettings {
     pub revoke_url: url::Url,
     pub userinfo_url: url::Url,
     pub default_scopes: ScopeSet,
+    /// `GOOGLE_HOSTED_DOMAIN`: only accounts of this Workspace domain may sign in.
+    pub hosted_domain: Option<String>,
 }
 
 /// The Google provider.
@@ -154,6 +156,7 @@ impl Google {
                 .email
                 .ok_or(UpstreamError::Identity("userinfo carries no email"))?,
             email_verified: info.email_verified.is_some_and(|v| v.is_true()),
+            hosted_domain: info.hd,
         })
     }
 }
@@ -166,6 +169,10 @@ impl Provider for Google {
 
     fn default_scopes(&self) -> &ScopeSet {
         &self.settings.default_scopes
+    }
+
+    fn hosted_domain(&self) -> Option<&str> {
+        self.settings.hosted_domain.as_deref()
     }
 
     fn allows_scope(&self, scope: &str) -> bool {
@@ -189,6 +196,11 @@ impl Provider for Google {
                 .append_pair("include_granted_scopes", "true");
             if let Some(hint) = request.login_hint {
                 query.append_pair("login_hint", hint.as_str());
+            }
+            if let Some(domain) = &self.settings.hosted_domain {
+                // Only a hint (Google preselects accounts of that domain): the `hd`
+                // claim is what is checked, since a user can edit this URL.
+                query.append_pair("hd", domain);
             }
             if request.force_consent {
                 // Google issues a refresh token only on the consent screen.
@@ -352,6 +364,7 @@ impl Flag {
 #[derive(Deserialize)]
 struct UserInfo {
     sub: String,
+    hd: Option<String>,
     email: Option<String>,
     email_verified: Option<Flag>,
 }

@@ -4,6 +4,7 @@
 
 mod connections;
 mod cookies;
+mod hosted_domain;
 mod labels_and_logs;
 mod production_config;
 mod provider_input;

@@ -55,6 +55,7 @@ pub(super) fn check_id_token(
             .email
             .ok_or(UpstreamError::Identity("id_token carries no email"))?,
         email_verified: claims.email_verified.is_some_and(|v| v.is_true()),
+        hosted_domain: claims.hd,
     })
 }
 
@@ -84,6 +85,7 @@ struct IdTokenClaims {
     sub: String,
     email: Option<String>,
     email_verified: Option<Flag>,
+    hd: Option<String>,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::core::audit::{AuditAction, AuditLog, AuditOutcome};
 use crate::core::clock::Clock;
 use crate::core::crypto::{Binding, KeyRing};
 use crate::core::error::{FlowError, UsedFlow};
+use crate::core::flows::checks::check_hosted_domain;
 use crate::core::providers::Providers;
 use crate::core::random;
 use crate::core::runtime::events::SessionEvents;
@@ -147,6 +148,11 @@ impl Callback {
             revoke_refused_grant(provider.as_ref(), &grant).await;
             return Err(FlowError::EmailUnverified);
         };
+        if let Err(refused) = check_hosted_domain(provider.as_ref(), &identity) {
+            self.discard_grant(provider.as_ref(), &account, &session.provider, &grant)
+                .await;
+            return Err(refused);
+        }
         let expected = &session.user_email;
         let mismatch = (self.identity_policy == IdentityPolicy::SameEmail
             && account.as_str() != expected)
