@@ -5,6 +5,7 @@
 mod connections;
 mod cookies;
 mod hosted_domain;
+mod imported_consent;
 mod labels_and_logs;
 mod production_config;
 mod provider_input;
