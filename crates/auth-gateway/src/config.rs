@@ -351,6 +351,12 @@ fn google(
         hosted_domain: vars
             .text("GOOGLE_HOSTED_DOMAIN")
             .map(|domain| domain.trim().to_ascii_lowercase()),
+        outbound_proxy: match vars.text("AUTH_GATEWAY_OUTBOUND_PROXY") {
+            Some(_) => Some(SecretString::from(
+                vars.url("AUTH_GATEWAY_OUTBOUND_PROXY", "")?.to_string(),
+            )),
+            None => None,
+        },
     })
 }
 

@@ -37,6 +37,9 @@ pub struct GoogleSettings {
     pub default_scopes: ScopeSet,
     /// `GOOGLE_HOSTED_DOMAIN`: only accounts of this Workspace domain may sign in.
     pub hosted_domain: Option<String>,
+    /// `AUTH_GATEWAY_OUTBOUND_PROXY`: the only proxy calls to Google go through (a URL
+    /// may carry credentials, hence secret).
+    pub outbound_proxy: Option<SecretString>,
 }
 
 /// The Google provider.
@@ -49,10 +52,17 @@ pub struct Google {
 
 impl Google {
     pub fn new(settings: GoogleSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(UPSTREAM_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+            .redirect(reqwest::redirect::Policy::none());
+        // reqwest would otherwise obey HTTP_PROXY/HTTPS_PROXY/ALL_PROXY inherited from
+        // the environment: a stray variable would route client secrets and refresh
+        // tokens through a proxy nobody chose. Only the explicit setting turns one on.
+        let builder = match &settings.outbound_proxy {
+            Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.expose_secret())?),
+            None => builder.no_proxy(),
+        };
+        let http = builder.build()?;
         Ok(Self {
             settings,
             http,

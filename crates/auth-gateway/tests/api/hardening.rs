@@ -7,6 +7,7 @@ mod cookies;
 mod hosted_domain;
 mod imported_consent;
 mod labels_and_logs;
+mod outbound_proxy;
 mod production_config;
 mod provider_input;
 mod rate_limits;
