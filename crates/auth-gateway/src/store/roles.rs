@@ -210,6 +210,9 @@ pub trait AuditStore: Send + Sync {
 
     /// Events matching `query`, oldest first (the newest `query.limit`).
     async fn audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
+
+    /// Deletes events that occurred before `before` (the retention sweep); returns how many.
+    async fn delete_audit_events_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// The key-id bookkeeping behind online key rotation: which key seals what, and sealing

@@ -2,6 +2,7 @@
 //! port 0: bounded metric labels, secrets kept out of the access log, `__Host-` cookies
 //! and HSTS behind https, and provider answers that cannot crash the gateway.
 
+mod audit_retention;
 mod connections;
 mod cookies;
 mod hosted_domain;

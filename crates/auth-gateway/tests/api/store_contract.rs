@@ -35,6 +35,9 @@ use oauth_consents::*;
 /// The authorization server's logins and browser sessions.
 mod oauth_logins;
 use oauth_logins::*;
+/// The audit retention sweep.
+mod audit;
+use audit::*;
 
 /// Generates one `#[tokio::test]` per suite function for a backend. Suite functions take
 /// the store, or (`@database`) the whole test database when they need its URL.
@@ -68,6 +71,7 @@ macro_rules! contract_tests {
                 a_client_without_the_default_scopes_reads_back_so,
                 audit_events_filter_by_user_and_time_and_keep_the_newest,
                 typed_audit_events_read_back_as_the_same_action_and_outcome,
+                deleting_audit_events_removes_only_those_before_the_cutoff,
                 key_id_counts_cover_token_columns_and_session_verifiers,
                 resealing_a_credential_is_fenced_on_the_version_and_keeps_it,
                 resealing_a_session_verifier_is_a_compare_and_swap,
