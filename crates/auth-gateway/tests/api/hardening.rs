@@ -9,6 +9,7 @@ mod hosted_domain;
 mod imported_consent;
 mod labels_and_logs;
 mod outbound_proxy;
+mod pending_sessions;
 mod production_config;
 mod provider_input;
 mod rate_limits;
