@@ -84,6 +84,9 @@ pub struct Config {
     pub background_refresh: MaintenanceSettings,
     /// The OAuth authorization server's lifetimes and switches.
     pub authorization: AuthorizationSettings,
+    /// `AUDIT_RETENTION_DAYS`: audit events older than this are deleted; `None` (0)
+    /// keeps them forever.
+    pub audit_retention: Option<chrono::Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -98,6 +101,7 @@ impl std::fmt::Debug for Config {
             .field("secrets", &self.secrets)
             .field("google", &self.google)
             .field("identity_policy", &self.identity_policy)
+            .field("audit_retention", &self.audit_retention)
             .field("session_ttl", &self.session_ttl)
             .field("refresh_buffer", &self.refresh_buffer)
             .field("log", &self.log)
@@ -243,6 +247,7 @@ impl Config {
             rate_limits: operations::rate_limits(&vars)?,
             background_refresh: operations::background_refresh(&vars)?,
             authorization: authorization::settings(&vars)?,
+            audit_retention: operations::audit_retention(&vars)?,
         };
         if production {
             production::refuse_weak(&vars, &config)?;
@@ -348,6 +353,15 @@ fn google(
                 .text("GOOGLE_SCOPES")
                 .unwrap_or_else(|| GOOGLE_DEFAULT_SCOPES.to_owned()),
         ),
+        hosted_domain: vars
+            .text("GOOGLE_HOSTED_DOMAIN")
+            .map(|domain| domain.trim().to_ascii_lowercase()),
+        outbound_proxy: match vars.text("AUTH_GATEWAY_OUTBOUND_PROXY") {
+            Some(_) => Some(SecretString::from(
+                vars.url("AUTH_GATEWAY_OUTBOUND_PROXY", "")?.to_string(),
+            )),
+            None => None,
+        },
     })
 }
 

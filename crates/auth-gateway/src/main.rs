@@ -44,7 +44,7 @@ async fn run(env_file: &EnvFile) -> anyhow::Result<()> {
     auth_gateway::telemetry::init(&config.log);
     match env_file {
         EnvFile::Loaded { path, .. } => tracing::info!(path = %path.display(), "loaded .env"),
-        EnvFile::None => tracing::info!("no .env file (none in this directory or above)"),
+        EnvFile::None => tracing::info!("no .env file in the working directory"),
     }
     let app = Application::build(&config, Arc::new(SystemClock)).await?;
     tracing::info!(address = %config.host, port = app.port(), "listening");

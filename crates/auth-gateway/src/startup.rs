@@ -340,6 +340,7 @@ pub async fn build_gateway_with_metrics(
             refresh_buffer: config.refresh_buffer,
             identity_policy: config.identity_policy,
             authorization: config.authorization.clone(),
+            audit_retention: config.audit_retention,
         },
         &api_key.secret,
     );

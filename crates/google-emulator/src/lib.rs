@@ -58,6 +58,7 @@
 //! | `POST /__emulator/force-invalid-grant` | `{"enabled": bool}` | [`EmulatorState::force_invalid_grant`] |
 //! | `POST /__emulator/sign-in-as` | `{"email": string \| null}` | [`EmulatorState::sign_in_as`] |
 //! | `POST /__emulator/deny-next-authorization` | | [`EmulatorState::deny_next_authorization`] |
+//! | `POST /__emulator/foreign-next-id-token` | | [`EmulatorState::issue_foreign_next_id_token`] |
 //! | `POST /__emulator/grant-only-scopes` | `{"scopes": [string] \| null}` | [`EmulatorState::grant_only_scopes`] |
 //! | `POST /__emulator/revoke-all` | `{"email"}` | [`EmulatorState::revoke_all_for`] |
 //! | `POST /__emulator/tokens` | `{"email"}` | `{"latest_access_token": string \| null, "refresh_token": string \| null}` |

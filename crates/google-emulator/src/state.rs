@@ -126,6 +126,8 @@ pub(crate) struct Settings {
     pub force_invalid_grant: bool,
     pub sign_in_as: Option<String>,
     pub deny_next: bool,
+    /// How many of the next `id_token`s name another audience (meant for another client).
+    pub foreign_id_tokens: u32,
     pub grant_only_scopes: Option<Vec<String>>,
     pub api: ApiSettings,
 }

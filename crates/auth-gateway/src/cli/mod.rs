@@ -162,22 +162,19 @@ impl EnvFile {
     }
 }
 
-/// Loads the first `.env` found in the working directory or a directory above it (where
-/// dotenvy looks), without overriding variables already set, and says which file that
-/// was: from a subdirectory it may not be the one the user meant. A file that does not
-/// parse stops startup naming the file and the variable on the bad line, never the line
-/// itself (it may hold a secret).
+/// Loads `.env` from the working directory only, without overriding variables already
+/// set, and says which file that was. Not from a directory above (where dotenvy would
+/// look): started from a subdirectory, the gateway would take settings, even secrets,
+/// from a file nobody meant for it. A file that does not parse stops startup naming the
+/// file and the variable on the bad line, never the line itself (it may hold a secret).
 pub fn load_env_file() -> anyhow::Result<EnvFile> {
     let Ok(cwd) = std::env::current_dir() else {
         return Ok(EnvFile::None);
     };
-    let Some(path) = cwd
-        .ancestors()
-        .map(|dir| dir.join(".env"))
-        .find(|path| path.is_file())
-    else {
+    let path = cwd.join(".env");
+    if !path.is_file() {
         return Ok(EnvFile::None);
-    };
+    }
     let read_error =
         |error| anyhow::Error::new(error).context(format!("cannot read {}", path.display()));
     // Read once to learn which variables the file will set (and to report a bad line),

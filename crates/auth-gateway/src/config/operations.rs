@@ -191,6 +191,19 @@ pub(super) fn background_refresh(vars: &Vars<'_>) -> Result<MaintenanceSettings,
     })
 }
 
+/// `AUDIT_RETENTION_DAYS` (default 400, a little over a year so a yearly review still
+/// finds last year's events; 0 keeps events forever).
+pub(super) fn audit_retention(vars: &Vars<'_>) -> Result<Option<chrono::Duration>, ConfigError> {
+    let days: i64 = vars.number("AUDIT_RETENTION_DAYS", 400)?;
+    if !(0..=36_500).contains(&days) {
+        return Err(invalid(
+            "AUDIT_RETENTION_DAYS",
+            "must be between 0 (keep forever) and 36500",
+        ));
+    }
+    Ok((days > 0).then(|| chrono::Duration::days(days)))
+}
+
 pub(super) fn seconds(
     vars: &Vars<'_>,
     name: &'static str,

@@ -138,6 +138,9 @@ pub enum FlowError {
     AccountMismatch { expected: String },
     #[error("the account's email address is not verified")]
     EmailUnverified,
+    /// `GOOGLE_HOSTED_DOMAIN` is set and the account is not of that domain.
+    #[error("the account is not of the {expected} domain")]
+    HostedDomainMismatch { expected: String },
     /// The code exchange or identity lookup at `provider` failed.
     #[error("code exchange failed: {source}")]
     Exchange {
@@ -173,6 +176,7 @@ impl FlowError {
             Self::ProviderDenied(code) => code,
             Self::AccountMismatch { .. } => "account_mismatch",
             Self::EmailUnverified => "email_not_verified",
+            Self::HostedDomainMismatch { .. } => "hosted_domain_mismatch",
             Self::Exchange {
                 source: UpstreamError::Unavailable(_),
                 ..

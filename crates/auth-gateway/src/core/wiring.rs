@@ -70,6 +70,8 @@ pub struct GatewaySettings {
     pub identity_policy: IdentityPolicy,
     /// The authorization server's lifetimes and switches.
     pub authorization: AuthorizationSettings,
+    /// Audit events older than this are swept; `None` keeps them forever.
+    pub audit_retention: Option<chrono::Duration>,
 }
 
 impl GatewaySettings {
@@ -270,6 +272,8 @@ impl Pieces {
             logins: self.store(),
             authorizations: self.store(),
             oauth_clients: self.store(),
+            audit: self.store(),
+            audit_retention: settings.audit_retention,
             unused_registration_ttl: settings.authorization.unused_registration_ttl,
             clock: Arc::clone(&self.clock),
             providers: Arc::clone(&self.providers),

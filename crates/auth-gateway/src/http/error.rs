@@ -283,6 +283,7 @@ fn flow_error_page(error: &FlowError) -> Page<'static> {
         FlowError::ProviderDenied(_) => (StatusCode::BAD_REQUEST, "The sign-in was cancelled or refused at the provider.".to_owned()),
         FlowError::AccountMismatch { expected } => (StatusCode::FORBIDDEN, format!("You signed in with a different account. Please sign in as {expected}.")),
         FlowError::EmailUnverified => (StatusCode::FORBIDDEN, "The account's email address is not verified, so it cannot be used.".to_owned()),
+        FlowError::HostedDomainMismatch { expected } => (StatusCode::FORBIDDEN, format!("Only accounts of the {expected} organization can sign in here. Please sign in with your {expected} account.")),
         FlowError::Exchange { provider, source: UpstreamError::Unavailable(_) } => {
             next = "Wait a minute, then ask your assistant for a new sign-in link and start again.";
             (StatusCode::SERVICE_UNAVAILABLE, format!("{} is temporarily unavailable, so the sign-in could not be finished. Nothing was stored.", display_name(provider)))

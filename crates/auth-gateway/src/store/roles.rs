@@ -31,6 +31,16 @@ pub trait SessionStore: Send + Sync {
 
     async fn session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>>;
 
+    /// The pending sessions `client_name` opened for `user_email` at `provider` that are
+    /// still unexpired at `now`, the latest-expiring first (a few at most).
+    async fn pending_sessions_for(
+        &self,
+        client_name: &str,
+        user_email: &str,
+        provider: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionRecord>>;
+
     /// The connect page was opened: record the new `state` hash and browser binding on
     /// the pending, unexpired session whose connect hash matches. A later visit replaces
     /// both, so only the latest authorization request can complete.
@@ -218,6 +228,9 @@ pub trait AuditStore: Send + Sync {
 
     /// Events matching `query`, oldest first (the newest `query.limit`).
     async fn audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
+
+    /// Deletes events that occurred before `before` (the retention sweep); returns how many.
+    async fn delete_audit_events_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// The key-id bookkeeping behind online key rotation: which key seals what, and sealing

@@ -2,11 +2,11 @@
 //! than the `oauth2` crate: we need the raw `id_token`, `scope` and error codes to
 //! classify failures (G6), and the whole protocol surface is four small requests.
 
+mod id_token;
+
 use super::{AuthorizeRequest, Identity, Provider, TokenGrant, UpstreamError};
 use crate::domain::{MetricsSink, ScopeSet};
 use async_trait::async_trait;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -35,6 +35,11 @@ pub struct GoogleSettings {
     pub revoke_url: url::Url,
     pub userinfo_url: url::Url,
     pub default_scopes: ScopeSet,
+    /// `GOOGLE_HOSTED_DOMAIN`: only accounts of this Workspace domain may sign in.
+    pub hosted_domain: Option<String>,
+    /// `AUTH_GATEWAY_OUTBOUND_PROXY`: the only proxy calls to Google go through (a URL
+    /// may carry credentials, hence secret).
+    pub outbound_proxy: Option<SecretString>,
 }
 
 /// The Google provider.
@@ -47,10 +52,17 @@ pub struct Google {
 
 impl Google {
     pub fn new(settings: GoogleSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(UPSTREAM_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+            .redirect(reqwest::redirect::Policy::none());
+        // reqwest would otherwise obey HTTP_PROXY/HTTPS_PROXY/ALL_PROXY inherited from
+        // the environment: a stray variable would route client secrets and refresh
+        // tokens through a proxy nobody chose. Only the explicit setting turns one on.
+        let builder = match &settings.outbound_proxy {
+            Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.expose_secret())?),
+            None => builder.no_proxy(),
+        };
+        let http = builder.build()?;
         Ok(Self {
             settings,
             http,
@@ -123,44 +135,6 @@ impl Google {
         Err(classify_error(status, &bytes))
     }
 
-    fn check_id_token(
-        &self,
-        id_token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Identity, UpstreamError> {
-        let payload = id_token
-            .split('.')
-            .nth(1)
-            .ok_or(UpstreamError::Identity("id_token is not a JWT"))?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(payload.trim_end_matches('='))
-            .map_err(|_| UpstreamError::Identity("id_token payload is not base64url"))?;
-        let claims: IdTokenClaims = serde_json::from_slice(&bytes)
-            .map_err(|_| UpstreamError::Identity("id_token claims are malformed"))?;
-        // OpenID Connect Core §3.1.3.7: the token came straight from the token endpoint
-        // over TLS, so the signature check may be skipped but iss, aud and exp may not.
-        if claims.iss != GOOGLE_ISSUER && claims.iss != "accounts.google.com" {
-            return Err(UpstreamError::Identity("id_token issuer is not Google"));
-        }
-        if !claims.aud.contains(&self.settings.client_id) {
-            return Err(UpstreamError::Identity(
-                "id_token audience is not this client",
-            ));
-        }
-        // Saturating: an `exp` near i64::MAX must not overflow (a far-future expiry only
-        // means "not expired"; the token is checked once, right now).
-        if claims.exp.saturating_add(ALLOWED_SKEW_SECS) < now.timestamp() {
-            return Err(UpstreamError::Identity("id_token has expired"));
-        }
-        Ok(Identity {
-            subject: claims.sub,
-            email: claims
-                .email
-                .ok_or(UpstreamError::Identity("id_token carries no email"))?,
-            email_verified: claims.email_verified.is_some_and(|v| v.is_true()),
-        })
-    }
-
     async fn userinfo(&self, access_token: &SecretString) -> Result<Identity, UpstreamError> {
         self.observed("userinfo", self.fetch_userinfo(access_token))
             .await
@@ -192,6 +166,7 @@ impl Google {
                 .email
                 .ok_or(UpstreamError::Identity("userinfo carries no email"))?,
             email_verified: info.email_verified.is_some_and(|v| v.is_true()),
+            hosted_domain: info.hd,
         })
     }
 }
@@ -204,6 +179,10 @@ impl Provider for Google {
 
     fn default_scopes(&self) -> &ScopeSet {
         &self.settings.default_scopes
+    }
+
+    fn hosted_domain(&self) -> Option<&str> {
+        self.settings.hosted_domain.as_deref()
     }
 
     fn allows_scope(&self, scope: &str) -> bool {
@@ -227,6 +206,11 @@ impl Provider for Google {
                 .append_pair("include_granted_scopes", "true");
             if let Some(hint) = request.login_hint {
                 query.append_pair("login_hint", hint.as_str());
+            }
+            if let Some(domain) = &self.settings.hosted_domain {
+                // Only a hint (Google preselects accounts of that domain): the `hd`
+                // claim is what is checked, since a user can edit this URL.
+                query.append_pair("hd", domain);
             }
             if request.force_consent {
                 // Google issues a refresh token only on the consent screen.
@@ -298,7 +282,9 @@ impl Provider for Google {
         now: DateTime<Utc>,
     ) -> Result<Identity, UpstreamError> {
         match &grant.id_token {
-            Some(id_token) => self.check_id_token(id_token.expose_secret(), now),
+            Some(id_token) => {
+                id_token::check_id_token(id_token.expose_secret(), &self.settings.client_id, now)
+            }
             None => self.userinfo(&grant.access_token).await,
         }
     }
@@ -368,23 +354,6 @@ struct OAuthErrorBody {
     error: String,
 }
 
-/// `aud` is a string or an array of strings (OpenID Connect Core §2).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Audience {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Audience {
-    fn contains(&self, client_id: &str) -> bool {
-        match self {
-            Self::One(aud) => aud == client_id,
-            Self::Many(auds) => auds.iter().any(|aud| aud == client_id),
-        }
-    }
-}
-
 /// `email_verified` is a JSON bool in `id_token`s, a string in some Google answers.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -403,18 +372,9 @@ impl Flag {
 }
 
 #[derive(Deserialize)]
-struct IdTokenClaims {
-    iss: String,
-    aud: Audience,
-    exp: i64,
-    sub: String,
-    email: Option<String>,
-    email_verified: Option<Flag>,
-}
-
-#[derive(Deserialize)]
 struct UserInfo {
     sub: String,
+    hd: Option<String>,
     email: Option<String>,
     email_verified: Option<Flag>,
 }

@@ -83,6 +83,8 @@ pub struct Identity {
     pub subject: String,
     pub email: String,
     pub email_verified: bool,
+    /// The Google Workspace domain of the account (`hd`), when it has one.
+    pub hosted_domain: Option<String>,
 }
 
 /// Upstream failures, classified by what the gateway should do about them (G6).
@@ -149,6 +151,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Revokes a token and with it the grant (RFC 7009).
     async fn revoke(&self, token: &SecretString) -> Result<(), UpstreamError>;
+
+    /// The only account domain this provider is configured to accept (`hd`), if any.
+    fn hosted_domain(&self) -> Option<&str> {
+        None
+    }
 
     /// Who signed in: from the `id_token` in `grant`, else from the userinfo endpoint.
     async fn identity(

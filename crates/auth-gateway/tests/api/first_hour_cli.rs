@@ -252,10 +252,10 @@ async fn every_development_start_names_the_env_file_data_directory_and_api_key_f
  {
     let top = tempfile::tempdir().unwrap();
     let top_path = std::fs::canonicalize(top.path()).unwrap();
-    std::fs::write(top_path.join(".env"), "LOG_FORMAT=json\n").unwrap();
-    // Started from a subdirectory: the .env above is found, the data directory is here.
+    // Started from a subdirectory: its .env is read and the data directory is there.
     let sub = top_path.join("sub");
     std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join(".env"), "LOG_FORMAT=json\n").unwrap();
     let data_dir = sub.join(".auth-gateway");
     let key_file = data_dir.join("api.key");
     let hint = format!(
@@ -272,7 +272,7 @@ async fn every_development_start_names_the_env_file_data_directory_and_api_key_f
     let first = parse_json(&first);
     assert_eq!(
         logged(&first, "loaded .env")["fields"]["path"],
-        top_path.join(".env").display().to_string()
+        sub.join(".env").display().to_string()
     );
     assert_eq!(
         logged(&first, "using data directory")["fields"]["data_dir"],
@@ -291,6 +291,20 @@ async fn every_development_start_names_the_env_file_data_directory_and_api_key_f
         !everything.contains(key.trim()),
         "a later start printed the key"
     );
+}
+
+#[tokio::test]
+async fn a_env_file_above_the_working_directory_is_not_read() {
+    let top = tempfile::tempdir().unwrap();
+    std::fs::write(top.path().join(".env"), "LOG_FORMAT=json\n").unwrap();
+    let sub = top.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let (lines, _) =
+        run_until_listening(&sub, &[("AUTH_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY)]).await;
+    let output = lines.join("\n");
+    // Text logs (the development default): the parent's LOG_FORMAT=json was not read.
+    assert!(output.contains("no .env file"), "{output}");
+    assert!(!output.starts_with('{'), "{output}");
 }
 
 #[tokio::test]

@@ -38,6 +38,12 @@ use oauth_logins::*;
 /// API clients restricted to verified users (token exchange only).
 mod verified_clients;
 use verified_clients::*;
+/// The audit retention sweep.
+mod audit;
+use audit::*;
+/// A client's pending sessions.
+mod pending_sessions;
+use pending_sessions::*;
 
 /// Generates one `#[tokio::test]` per suite function for a backend. Suite functions take
 /// the store, or (`@database`) the whole test database when they need its URL.
@@ -72,6 +78,8 @@ macro_rules! contract_tests {
                 a_client_is_made_verified_only_and_back_while_not_revoked,
                 audit_events_filter_by_user_and_time_and_keep_the_newest,
                 typed_audit_events_read_back_as_the_same_action_and_outcome,
+                deleting_audit_events_removes_only_those_before_the_cutoff,
+                pending_sessions_are_found_by_client_user_and_provider_unexpired_latest_first,
                 key_id_counts_cover_token_columns_and_session_verifiers,
                 resealing_a_credential_is_fenced_on_the_version_and_keeps_it,
                 resealing_a_session_verifier_is_a_compare_and_swap,

@@ -25,6 +25,7 @@ pub(crate) fn router() -> Router<EmulatorState> {
         .route("/force-invalid-grant", post(force_invalid_grant))
         .route("/sign-in-as", post(sign_in_as))
         .route("/deny-next-authorization", post(deny_next_authorization))
+        .route("/foreign-next-id-token", post(foreign_next_id_token))
         .route("/grant-only-scopes", post(grant_only_scopes))
         .route("/revoke-all", post(revoke_all))
         .route("/tokens", post(tokens_for))
@@ -141,6 +142,11 @@ async fn sign_in_as(State(state): State<EmulatorState>, Json(body): Json<MaybeEm
 
 async fn deny_next_authorization(State(state): State<EmulatorState>) -> Response {
     state.deny_next_authorization();
+    ok()
+}
+
+async fn foreign_next_id_token(State(state): State<EmulatorState>) -> Response {
+    state.issue_foreign_next_id_token();
     ok()
 }
 

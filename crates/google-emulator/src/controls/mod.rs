@@ -73,6 +73,13 @@ impl EmulatorState {
         self.lock().settings.deny_next = true;
     }
 
+    /// The next `id_token` the token endpoint issues has `aud` (and `azp`) set to
+    /// another client: well formed, but a relying party must refuse it. The grant
+    /// itself is real, so a test can see whether the refused grant is revoked.
+    pub fn issue_foreign_next_id_token(&self) {
+        self.lock().settings.foreign_id_tokens += 1;
+    }
+
     /// The user unchecks scopes: granted scopes become the intersection of the
     /// requested ones with `scopes`. `None` grants everything requested again.
     pub fn grant_only_scopes(&self, scopes: Option<Vec<String>>) {

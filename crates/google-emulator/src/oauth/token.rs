@@ -242,6 +242,9 @@ fn narrowed_scopes(
     Ok(Some(scopes))
 }
 
+/// The audience of an `id_token` issued under [`crate::EmulatorState::issue_foreign_next_id_token`].
+const FOREIGN_CLIENT_ID: &str = "another-client.apps.googleusercontent.com";
+
 /// The 200 body: a fresh access token carrying `narrowed` scopes (else the grant's),
 /// plus the refresh token and `id_token` when they apply.
 fn success(
@@ -271,11 +274,19 @@ fn success(
         let issued_at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        // A test control: the token is meant for another client (wrong `aud`/`azp`).
+        let foreign = inner.settings.foreign_id_tokens > 0;
+        inner.settings.foreign_id_tokens = inner.settings.foreign_id_tokens.saturating_sub(1);
+        let client_id = if foreign {
+            FOREIGN_CLIENT_ID
+        } else {
+            grant.client_id.as_str()
+        };
         let id_token = jwt::id_token(
             &account,
             &IdTokenInput {
                 issuer: &inner.issuer,
-                client_id: &grant.client_id,
+                client_id,
                 access_token: &access_token,
                 nonce,
                 include_profile: has_profile(&grant.scopes),

@@ -3,9 +3,9 @@
 
 use crate::core::audit::{AuditAction, AuditLog, AuditOutcome};
 use crate::core::client::Client;
-use crate::core::error::CoreError;
+use crate::core::error::{CoreError, FlowError};
 use crate::domain::{Email, InvalidScope, ScopeSet};
-use crate::upstream::Provider;
+use crate::upstream::{Identity, Provider};
 
 /// Validates requested scopes against the provider's allow-list.
 pub fn checked_scopes(
@@ -52,4 +52,24 @@ pub async fn check_allowed(
 /// Parses a user's email as given in a request.
 pub fn parse_email(raw: &str) -> Result<Email, CoreError> {
     Ok(Email::parse(raw)?)
+}
+
+/// When the provider is restricted to one hosted domain (`GOOGLE_HOSTED_DOMAIN`), the
+/// account signed in must carry exactly that `hd`: the authorization URL's `hd` is only
+/// a hint the user can remove, and an account's email domain proves no membership.
+pub fn check_hosted_domain(provider: &dyn Provider, identity: &Identity) -> Result<(), FlowError> {
+    let Some(expected) = provider.hosted_domain() else {
+        return Ok(());
+    };
+    let member = identity
+        .hosted_domain
+        .as_deref()
+        .is_some_and(|domain| domain.eq_ignore_ascii_case(expected));
+    if member {
+        Ok(())
+    } else {
+        Err(FlowError::HostedDomainMismatch {
+            expected: expected.to_owned(),
+        })
+    }
 }

@@ -60,7 +60,10 @@ impl Credentials {
     ) -> Result<CredentialRecord, CoreError> {
         let Some(credential) = credential else {
             let scopes = provider.default_scopes().union(required);
-            let link = self.sessions.open(client, provider, email, &scopes).await?;
+            let link = self
+                .sessions
+                .open_or_reuse(client, provider, email, &scopes)
+                .await?;
             return Err(CoreError::SignInRequired {
                 reason: SignInReason::NotAuthenticated,
                 link,
@@ -109,7 +112,11 @@ impl Credentials {
             .default_scopes()
             .union(&ScopeSet::from_trusted(credential.scopes.iter().cloned()))
             .union(required);
-        match self.sessions.open(client, provider, email, &scopes).await {
+        match self
+            .sessions
+            .open_or_reuse(client, provider, email, &scopes)
+            .await
+        {
             Ok(link) => CoreError::SignInRequired { reason, link },
             Err(error) => error,
         }

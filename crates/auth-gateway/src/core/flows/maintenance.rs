@@ -11,7 +11,8 @@ use crate::core::error::CoreError;
 use crate::core::providers::Providers;
 use crate::domain::{Email, ScopeSet};
 use crate::store::{
-    AuthorizationStore, CredentialStore, LeaseStore, LoginStore, OAuthClientStore, SessionStore,
+    AuditStore, AuthorizationStore, CredentialStore, LeaseStore, LoginStore, OAuthClientStore,
+    SessionStore,
 };
 use std::sync::Arc;
 // Re-exported: the integration tests name it here.
@@ -33,7 +34,7 @@ pub struct TickReport {
 
 /// The background jobs: refreshing due grants, sweeping old sessions and the
 /// authorization server's spent rows. Uses: `LeaseStore`, `CredentialStore`,
-/// `SessionStore`, `LoginStore`, `AuthorizationStore`, `OAuthClientStore`.
+/// `SessionStore`, `LoginStore`, `AuthorizationStore`, `OAuthClientStore`, `AuditStore`.
 pub struct Maintenance {
     pub(in crate::core) store: Arc<dyn CredentialStore>,
     pub(in crate::core) leases: Arc<dyn LeaseStore>,
@@ -41,6 +42,9 @@ pub struct Maintenance {
     pub(in crate::core) logins: Arc<dyn LoginStore>,
     pub(in crate::core) authorizations: Arc<dyn AuthorizationStore>,
     pub(in crate::core) oauth_clients: Arc<dyn OAuthClientStore>,
+    pub(in crate::core) audit: Arc<dyn AuditStore>,
+    /// Audit events older than this are deleted; `None` keeps them forever.
+    pub(in crate::core) audit_retention: Option<chrono::Duration>,
     /// Dynamic registrations never used for this long are deleted.
     pub(in crate::core) unused_registration_ttl: chrono::Duration,
     pub(in crate::core) clock: Arc<dyn Clock>,
@@ -128,7 +132,8 @@ impl Maintenance {
     /// Deletes sign-in sessions, logins and browser sessions that expired more than an
     /// hour ago (the hour lets a late visitor be told "expired" rather than "unknown"),
     /// spent codes, refresh tokens and revoked grants past their expiry, and dynamic
-    /// registrations never used; returns how many rows.
+    /// registrations never used, and audit events past their retention; returns how
+    /// many rows.
     pub async fn sweep_sessions(&self) -> Result<u64, CoreError> {
         let now = self.clock.now();
         let before = now - chrono::Duration::hours(1);
@@ -145,6 +150,14 @@ impl Maintenance {
             .oauth_clients
             .delete_unused_dynamic_clients(now - self.unused_registration_ttl)
             .await?;
-        Ok(sessions + logins + authorizations + clients)
+        let audit = match self.audit_retention {
+            Some(retention) => {
+                self.audit
+                    .delete_audit_events_before(now - retention)
+                    .await?
+            }
+            None => 0,
+        };
+        Ok(sessions + logins + authorizations + clients + audit)
     }
 }

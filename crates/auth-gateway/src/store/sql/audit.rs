@@ -7,6 +7,7 @@ use super::super::roles::AuditStore;
 use super::super::rows::{self};
 use super::SqlStore;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Sqlite};
 
 macro_rules! audit_sql {
@@ -45,6 +46,14 @@ macro_rules! audit_sql {
                 .fetch_all(&self.pool)
                 .await?;
                 found.iter().map(rows::audit_event_from_row).collect()
+            }
+
+            async fn delete_audit_events_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM audit_events WHERE occurred_at < $1")
+                    .bind(Self::time(before))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
             }
         }
     };

@@ -103,6 +103,29 @@ macro_rules! sessions_sql {
                 row.as_ref().map(rows::session_from_row).transpose()
             }
 
+            async fn pending_sessions_for(
+                &self,
+                client_name: &str,
+                user_email: &str,
+                provider: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<SessionRecord>> {
+                let found = sqlx::query(concat!(
+                    "SELECT ",
+                    session_columns!(),
+                    " FROM auth_sessions WHERE client_name = $1 AND user_email = $2 \
+                     AND provider = $3 AND status = 'pending' AND expires_at > $4 \
+                     ORDER BY expires_at DESC LIMIT 8"
+                ))
+                .bind(client_name)
+                .bind(user_email)
+                .bind(provider)
+                .bind(Self::time(now))
+                .fetch_all(&self.pool)
+                .await?;
+                found.iter().map(rows::session_from_row).collect()
+            }
+
             async fn begin_authorization(
                 &self,
                 connect_hash: &[u8],

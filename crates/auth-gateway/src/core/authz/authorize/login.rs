@@ -8,6 +8,7 @@ use super::service::{Authorize, AuthorizeStep};
 use crate::core::audit::{AuditAction, AuditOutcome};
 use crate::core::crypto::{Binding, KeyRing};
 use crate::core::error::{CoreError, FlowError};
+use crate::core::flows::checks::check_hosted_domain;
 use crate::core::flows::sign_in::CallbackParams;
 use crate::core::random;
 use crate::domain::{Email, ScopeSet};
@@ -207,6 +208,7 @@ impl Authorize {
         if !identity.email_verified {
             return Err(FlowError::EmailUnverified);
         }
+        check_hosted_domain(provider, &identity)?;
         let stored = self
             .credentials
             .credential(email.as_str(), &login.provider)

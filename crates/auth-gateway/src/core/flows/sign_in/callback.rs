@@ -6,6 +6,7 @@ use crate::core::audit::{AuditAction, AuditLog, AuditOutcome};
 use crate::core::clock::Clock;
 use crate::core::crypto::{Binding, KeyRing};
 use crate::core::error::{FlowError, UsedFlow};
+use crate::core::flows::checks::check_hosted_domain;
 use crate::core::providers::Providers;
 use crate::core::random;
 use crate::core::runtime::events::SessionEvents;
@@ -133,8 +134,25 @@ impl Callback {
             .exchange_code(code, &verifier)
             .await
             .map_err(upstream)?;
-        let identity = provider.identity(&grant, now).await.map_err(upstream)?;
-        let account = Email::parse(&identity.email).map_err(|_| FlowError::EmailUnverified)?;
+        // Until we know who signed in, a refused grant cannot be attributed to an
+        // account whose stored grant revoking would kill: revoke it anyway, since a
+        // live grant nobody holds is the worse outcome (that account signs in again).
+        let identity = match provider.identity(&grant, now).await {
+            Ok(identity) => identity,
+            Err(source) => {
+                revoke_refused_grant(provider.as_ref(), &grant).await;
+                return Err(upstream(source));
+            }
+        };
+        let Ok(account) = Email::parse(&identity.email) else {
+            revoke_refused_grant(provider.as_ref(), &grant).await;
+            return Err(FlowError::EmailUnverified);
+        };
+        if let Err(refused) = check_hosted_domain(provider.as_ref(), &identity) {
+            self.discard_grant(provider.as_ref(), &account, &session.provider, &grant)
+                .await;
+            return Err(refused);
+        }
         let expected = &session.user_email;
         let mismatch = (self.identity_policy == IdentityPolicy::SameEmail
             && account.as_str() != expected)
@@ -208,11 +226,7 @@ impl Callback {
             .credential(account.as_str(), provider_name)
             .await
         {
-            Ok(None) => {
-                if let Err(error) = provider.revoke(&grant.access_token).await {
-                    tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");
-                }
-            }
+            Ok(None) => revoke_refused_grant(provider, grant).await,
             Ok(Some(_)) => {}
             Err(error) => tracing::warn!(%error, "could not check for a stored grant"),
         }
@@ -234,5 +248,13 @@ impl Callback {
             .await;
         self.events.announce_finished(session.id).await;
         Ok(())
+    }
+}
+
+/// Revokes a refused sign-in's grant at the provider; a failure is only logged (the
+/// sign-in is refused either way).
+async fn revoke_refused_grant(provider: &dyn Provider, grant: &TokenGrant) {
+    if let Err(error) = provider.revoke(&grant.access_token).await {
+        tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");
     }
 }

@@ -57,9 +57,13 @@ impl Connect {
             .credential(&session.user_email, &session.provider)
             .await?
             .is_none_or(|credential| {
-                // A rejected grant's refresh token is dead: get a new one.
+                // A rejected grant's refresh token is dead: get a new one. A grant
+                // imported from the legacy gateway has no pinned account: this sign-in
+                // pins it, so it gets the consent screen (the user sees which account
+                // they grant, and we get a refresh token issued to this sign-in).
                 credential.refresh_token.is_none()
                     || credential.status == CredentialStatus::NeedsReauth
+                    || credential.account_subject.is_none()
             });
         let location = provider.authorize_url(&AuthorizeRequest {
             state: state.expose_secret(),
