@@ -182,13 +182,16 @@ async fn a_second_server_needing_more_scopes_asks_google_again_for_the_same_acco
     assert!(!google.contains_key("prompt"));
     assert!(google["scope"].contains(ANALYTICS_SCOPE));
 
-    // Someone else's account coming back is refused: the session is Alice's.
+    // Someone else's account coming back is refused: the session is Alice's. Mallory's
+    // fresh grant is revoked at Google, not left live with nobody holding it.
     app.emulator
         .state()
         .sign_in_as(Some("mallory@example.com".into()));
+    let revocations = app.emulator.state().counters().revocations;
     let back = follow(&app, &browser, &location(&first)).await;
     let refused = follow(&app, &browser, &location(&back)).await;
     assert_eq!(refused.status(), 403, "{}", refused.text().await.unwrap());
+    assert_eq!(app.emulator.state().counters().revocations, revocations + 1);
 
     // Alice herself: the grant now covers both; the consent page follows.
     let (consent, _) = through_google(

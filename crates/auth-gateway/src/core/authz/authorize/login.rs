@@ -10,10 +10,13 @@ use crate::core::crypto::{Binding, KeyRing};
 use crate::core::error::{CoreError, FlowError};
 use crate::core::flows::checks::check_hosted_domain;
 use crate::core::flows::sign_in::CallbackParams;
+use crate::core::flows::sign_in::grant::{
+    SignedInAccount, discard_grant, revoke_refused_grant, sealed_grant,
+};
 use crate::core::random;
 use crate::domain::{Email, ScopeSet};
-use crate::store::{BrowserSessionRecord, LoginRecord, NewLogin, ResourceRecord, SignInGrant};
-use crate::upstream::{AuthorizeRequest, Provider};
+use crate::store::{BrowserSessionRecord, LoginRecord, NewLogin, ResourceRecord};
+use crate::upstream::{AuthorizeRequest, Identity, Provider};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret as _, SecretString};
 use std::sync::Arc;
@@ -22,8 +25,6 @@ use uuid::Uuid;
 
 /// What the login provider is asked for besides the resource's scopes: who the user is.
 const IDENTITY_SCOPES: [&str; 2] = ["openid", "email"];
-/// Lifetime assumed when the provider does not say.
-const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;
 
 /// The user to sign in again, for more scopes: the same account must come back.
 pub struct KnownUser<'a> {
@@ -203,59 +204,41 @@ impl Authorize {
             .exchange_code(code, &verifier)
             .await
             .map_err(upstream)?;
-        let identity = provider.identity(&grant, now).await.map_err(upstream)?;
-        let email = Email::parse(&identity.email).map_err(|_| FlowError::EmailUnverified)?;
-        if !identity.email_verified {
+        // Until we know who signed in, a refused grant cannot be attributed: revoke it.
+        let identity = match provider.identity(&grant, now).await {
+            Ok(identity) => identity,
+            Err(source) => {
+                revoke_refused_grant(provider, &grant).await;
+                return Err(upstream(source));
+            }
+        };
+        let Ok(email) = Email::parse(&identity.email) else {
+            revoke_refused_grant(provider, &grant).await;
             return Err(FlowError::EmailUnverified);
-        }
-        check_hosted_domain(provider, &identity)?;
-        let stored = self
-            .credentials
-            .credential(email.as_str(), &login.provider)
-            .await?;
-        // The vault is keyed by email: a different account (subject) behind the same
-        // email, or a different account than the one asked to sign in again, is refused.
-        let other_subject = stored
-            .as_ref()
-            .and_then(|credential| credential.account_subject.as_deref())
-            .is_some_and(|subject| subject != identity.subject);
-        let not_expected = login
-            .expected_subject
-            .as_deref()
-            .is_some_and(|expected| expected != identity.subject);
-        if not_expected {
-            return Err(FlowError::AccountMismatch {
-                expected: "the account already signed in at this gateway".to_owned(),
-            });
-        }
-        if other_subject {
-            return Err(FlowError::AccountMismatch {
-                expected: format!("the {email} account signed in here before"),
-            });
-        }
-        let binding = |field| Binding::Credential {
-            user_email: email.as_str(),
-            provider: &login.provider,
-            field,
         };
-        let lifetime = grant.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
-        let record = SignInGrant {
-            user_email: email.as_str().to_owned(),
-            provider: login.provider.clone(),
-            access_token: self.keys.seal(binding("access_token"), &grant.access_token),
-            refresh_token: grant
-                .refresh_token
-                .as_ref()
-                .map(|token| self.keys.seal(binding("refresh_token"), token)),
-            expires_at: now
-                + chrono::Duration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX / 1000)),
-            scopes: grant.scope.as_deref().map_or_else(
-                || login.scopes.clone(),
-                |scope| ScopeSet::from_space_separated(scope).to_vec(),
-            ),
-            account_email: email.as_str().to_owned(),
-            account_subject: identity.subject.clone(),
-        };
+        if let Err(refused) = self.check_account(provider, login, &identity, &email).await {
+            discard_grant(
+                self.credentials.as_ref(),
+                provider,
+                &email,
+                &login.provider,
+                &grant,
+            )
+            .await;
+            return Err(refused);
+        }
+        let record = sealed_grant(
+            &self.keys,
+            SignedInAccount {
+                user_email: email.as_str(),
+                provider: &login.provider,
+                account_email: email.as_str(),
+                subject: identity.subject.clone(),
+            },
+            &grant,
+            &login.scopes,
+            now,
+        );
         let cookie = random::token();
         let session = BrowserSessionRecord {
             id_hash: random::digest(cookie.expose_secret()),
@@ -286,6 +269,45 @@ impl Authorize {
                 max_age_secs: self.settings.browser_session_absolute.num_seconds(),
             },
         })
+    }
+
+    /// Who signed in may sign in here: a verified email in the hosted domain (if one is
+    /// set), not another account (`sub`) behind an email already in the vault, and the
+    /// same account when one was asked to sign in again.
+    async fn check_account(
+        &self,
+        provider: &dyn Provider,
+        login: &LoginRecord,
+        identity: &Identity,
+        email: &Email,
+    ) -> Result<(), FlowError> {
+        if !identity.email_verified {
+            return Err(FlowError::EmailUnverified);
+        }
+        check_hosted_domain(provider, identity)?;
+        let stored = self
+            .credentials
+            .credential(email.as_str(), &login.provider)
+            .await?;
+        let other_subject = stored
+            .as_ref()
+            .and_then(|credential| credential.account_subject.as_deref())
+            .is_some_and(|subject| subject != identity.subject);
+        let not_expected = login
+            .expected_subject
+            .as_deref()
+            .is_some_and(|expected| expected != identity.subject);
+        if not_expected {
+            return Err(FlowError::AccountMismatch {
+                expected: "the account already signed in at this gateway".to_owned(),
+            });
+        }
+        if other_subject {
+            return Err(FlowError::AccountMismatch {
+                expected: format!("the {email} account signed in here before"),
+            });
+        }
+        Ok(())
     }
 
     async fn login_failed(&self, login: &LoginRecord, code: &'static str) {

@@ -1,27 +1,26 @@
 //! `GET /auth/callback/{provider}`: completes the session named by `state`, once, in
 //! the browser it was bound to; checks who signed in before storing the grant.
 
+use super::grant::{SignedInAccount, discard_grant, revoke_refused_grant, sealed_grant};
 use super::{CallbackParams, CompletedSignIn, binding_cookie_name, finished_flow, open_verifier};
 use crate::core::audit::{AuditAction, AuditLog, AuditOutcome};
 use crate::core::clock::Clock;
-use crate::core::crypto::{Binding, KeyRing};
+use crate::core::crypto::KeyRing;
 use crate::core::error::{FlowError, UsedFlow};
 use crate::core::flows::checks::check_hosted_domain;
 use crate::core::providers::Providers;
 use crate::core::random;
 use crate::core::runtime::events::SessionEvents;
 use crate::core::runtime::token_cache::TokenCache;
-use crate::domain::{Email, IdentityPolicy, ScopeSet, SessionState};
-use crate::store::{CredentialStore, SessionRecord, SessionStore, SignInGrant};
-use crate::upstream::{Provider, TokenGrant};
+use crate::domain::{Email, IdentityPolicy, SessionState};
+use crate::store::{CredentialStore, SessionRecord, SessionStore};
+use crate::upstream::Provider;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// Longest accepted `code` (Google documents ≤ 256 bytes; docs/threat-model.md F3).
 const MAX_CODE_LEN: usize = 2048;
-/// Lifetime assumed when the provider does not say.
-const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3600;
 
 /// Finishes sign-ins. Uses: `SessionStore`, `CredentialStore`, `ChangeFeed` (through events),
 /// `AuditStore`.
@@ -149,8 +148,14 @@ impl Callback {
             return Err(FlowError::EmailUnverified);
         };
         if let Err(refused) = check_hosted_domain(provider.as_ref(), &identity) {
-            self.discard_grant(provider.as_ref(), &account, &session.provider, &grant)
-                .await;
+            discard_grant(
+                self.credentials.as_ref(),
+                provider.as_ref(),
+                &account,
+                &session.provider,
+                &grant,
+            )
+            .await;
             return Err(refused);
         }
         let expected = &session.user_email;
@@ -166,8 +171,14 @@ impl Callback {
             .and_then(|credential| credential.account_subject.as_deref())
             .is_some_and(|subject| subject != identity.subject);
         if mismatch || other_subject {
-            self.discard_grant(provider.as_ref(), &account, &session.provider, &grant)
-                .await;
+            discard_grant(
+                self.credentials.as_ref(),
+                provider.as_ref(),
+                &account,
+                &session.provider,
+                &grant,
+            )
+            .await;
             return Err(if identity.email_verified {
                 FlowError::AccountMismatch {
                     expected: expected.clone(),
@@ -176,30 +187,18 @@ impl Callback {
                 FlowError::EmailUnverified
             });
         }
-        let binding = |field| Binding::Credential {
-            user_email: expected,
-            provider: &session.provider,
-            field,
-        };
-        let scopes = grant.scope.as_deref().map_or_else(
-            || session.scopes.clone(),
-            |scope| ScopeSet::from_space_separated(scope).to_vec(),
+        let record = sealed_grant(
+            &self.keys,
+            SignedInAccount {
+                user_email: expected,
+                provider: &session.provider,
+                account_email: account.as_str(),
+                subject: identity.subject,
+            },
+            &grant,
+            &session.scopes,
+            now,
         );
-        let lifetime = grant.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
-        let record = SignInGrant {
-            user_email: expected.clone(),
-            provider: session.provider.clone(),
-            access_token: self.keys.seal(binding("access_token"), &grant.access_token),
-            refresh_token: grant
-                .refresh_token
-                .as_ref()
-                .map(|token| self.keys.seal(binding("refresh_token"), token)),
-            expires_at: now
-                + chrono::Duration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX / 1000)),
-            scopes,
-            account_email: account.as_str().to_owned(),
-            account_subject: identity.subject,
-        };
         self.store
             .complete_sign_in(session.id, &record, now)
             .await?;
@@ -210,26 +209,6 @@ impl Callback {
             provider: record.provider,
             account_email: record.account_email,
         })
-    }
-
-    /// Revokes tokens from a refused sign-in so they are not left live at the provider,
-    /// unless we hold a grant for that account: revoking would kill it too.
-    async fn discard_grant(
-        &self,
-        provider: &dyn Provider,
-        account: &Email,
-        provider_name: &str,
-        grant: &TokenGrant,
-    ) {
-        match self
-            .credentials
-            .credential(account.as_str(), provider_name)
-            .await
-        {
-            Ok(None) => revoke_refused_grant(provider, grant).await,
-            Ok(Some(_)) => {}
-            Err(error) => tracing::warn!(%error, "could not check for a stored grant"),
-        }
     }
 
     async fn fail(&self, session: &SessionRecord, failure: &FlowError) -> Result<(), FlowError> {
@@ -248,13 +227,5 @@ impl Callback {
             .await;
         self.events.announce_finished(session.id).await;
         Ok(())
-    }
-}
-
-/// Revokes a refused sign-in's grant at the provider; a failure is only logged (the
-/// sign-in is refused either way).
-async fn revoke_refused_grant(provider: &dyn Provider, grant: &TokenGrant) {
-    if let Err(error) = provider.revoke(&grant.access_token).await {
-        tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");
     }
 }

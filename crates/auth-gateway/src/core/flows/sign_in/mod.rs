@@ -5,6 +5,7 @@
 
 pub mod callback;
 pub mod connect;
+pub mod grant;
 pub mod start;
 
 use crate::core::crypto::{Binding, KeyRing};
