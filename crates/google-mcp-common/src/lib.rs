@@ -81,16 +81,21 @@
 //! # }
 //! ```
 
+mod accept;
+pub mod access;
 mod arguments;
 mod failure;
 mod google_error;
 mod http;
 mod session;
+mod sessions;
 mod table;
+mod tools;
 pub mod transport;
 mod unreachable;
 mod user;
 
+pub use access::{Access, AccessError, AuthMode};
 pub use arguments::{call_tool, explain as explain_arguments};
 pub use failure::ToolFailure;
 pub use google_error::{DetailError, GoogleApiError, GoogleStatus};
@@ -99,6 +104,7 @@ pub use session::{
     DEFAULT_SIGN_IN_WAIT, GOOGLE_PROVIDER, GoogleAuth, SIGN_IN_WAIT_VAR, parse_sign_in_wait,
 };
 pub use table::Table;
+pub use tools::{router_for, without_user_email};
 pub use transport::{Transport, TransportArgs};
 pub use unreachable::NoAnswer;
 pub use user::{USER_EMAIL_VAR, UserPolicy};
