@@ -50,6 +50,15 @@ pub async fn connect_stdio_with<C: ClientHandler>(
     Ok(client.serve(transport).await?)
 }
 
+/// Connects over streamable HTTP to `url` sending `token` as `Authorization: Bearer`
+/// (a gateway access token for a server in gateway mode).
+pub async fn connect_http_with_token(url: &str, token: &str) -> anyhow::Result<McpClient> {
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    let config = StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(token);
+    let transport = StreamableHttpClientTransport::from_config(config);
+    Ok(().serve(transport).await?)
+}
+
 /// Connects over streamable HTTP to `url` (`http://…/mcp`).
 pub async fn connect_http(url: &str) -> anyhow::Result<McpClient> {
     let transport = StreamableHttpClientTransport::from_uri(url.to_owned());
