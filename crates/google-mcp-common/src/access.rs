@@ -133,8 +133,13 @@ impl Access {
         let api_key =
             read("AUTH_GATEWAY_API_KEY").ok_or_else(|| missing("AUTH_GATEWAY_API_KEY"))?;
         let invalid = |error: mcp_auth_client::ConfigError| AccessError(error.to_string());
+        // Keys come from where this server reaches the gateway; plain http there only
+        // when the gateway client allows it too (a private network).
+        let insecure = read("AUTH_GATEWAY_ALLOW_INSECURE_HTTP")
+            .is_some_and(|value| value.eq_ignore_ascii_case("true"));
         let guard = ResourceGuard::builder(issuer, resource)
             .jwks_uri(format!("{}/oauth/jwks", gateway.trim_end_matches('/')))
+            .allow_insecure_jwks_http(insecure)
             .build()
             .map_err(invalid)?;
         let exchange =
