@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const ADS_SCOPE: &str = "https://www.googleapis.com/auth/adwords";
+pub const ANALYTICS_SCOPE: &str = "https://www.googleapis.com/auth/analytics.readonly";
 /// The API client that owns the test resources (the MCP server's identity at the gateway).
 const SERVER_CLIENT: &str = "guarded-mcp";
 const REDIRECT: &str = "http://127.0.0.1/callback";
@@ -67,7 +68,7 @@ impl AuthServer {
             SERVER_CLIENT,
             vec!["google".to_owned()],
             ScopeAllowance {
-                extra: vec![ADS_SCOPE.to_owned()],
+                extra: vec![ADS_SCOPE.to_owned(), ANALYTICS_SCOPE.to_owned()],
                 exclude_defaults: false,
             },
             ClientPolicy::default(),

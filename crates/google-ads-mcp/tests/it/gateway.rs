@@ -145,3 +145,18 @@ async fn no_token_or_a_token_for_another_server_gets_401_with_the_challenge() {
     assert_eq!(metadata["resource"], resource);
     assert_eq!(metadata["authorization_servers"][0], auth.url);
 }
+
+#[tokio::test]
+async fn a_caller_who_has_not_connected_google_gets_the_sign_in_link() {
+    let auth = AuthServer::start().await;
+    let resource = serve_guarded(&auth).await;
+    let ana = mcp::connect_http_with_token(&resource, &auth.access_token(&resource, ANA).await)
+        .await
+        .unwrap();
+    let owner = test_kit::auth_client_for(&auth.url, auth.server_key.expose_secret());
+    owner.revoke("google", ANA).await.unwrap();
+    let answer = mcp::call(&ana, "list_accounts", json!({})).await.unwrap();
+    assert!(mcp::is_error(&answer), "{}", text_of(&answer));
+    assert!(text_of(&answer).contains(&auth.url), "{}", text_of(&answer));
+    ana.cancel().await.unwrap();
+}
