@@ -167,9 +167,22 @@ impl GoogleAuth {
         };
         let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
         let target = ExchangeTarget::Provider(GOOGLE_PROVIDER.to_owned());
-        match exchange.token(&user, &target, &scopes, force).await {
+        let error = match exchange.token(&user, &target, &scopes, force).await {
+            Ok(token) => return Ok(token),
+            Err(error) => error,
+        };
+        if !error.is_sign_in() {
+            return Err(ToolFailure::from(self.auth.reply_to(call, &error).await));
+        }
+        // Not connected: the link as a URL elicitation where the client supports it;
+        // once the sign-in completed, one more exchange.
+        self.auth
+            .elicit_sign_in(call, &error)
+            .await
+            .map_err(ToolFailure::from)?;
+        match exchange.token(&user, &target, &scopes, false).await {
             Ok(token) => Ok(token),
-            Err(error) => Err(ToolFailure::from(self.auth.reply_to(call, &error).await)),
+            Err(again) => Err(ToolFailure::from(self.auth.reply_to(call, &again).await)),
         }
     }
 }

@@ -16,6 +16,8 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RoleServer};
 use std::time::Duration;
 
+mod exchanged;
+
 /// The key of the sign-in request inside an `input_required` result (2026-07-28).
 pub const SIGN_IN_INPUT_KEY: &str = "sign_in";
 /// `requestState` prefix; the rest is the gateway's session id, used only as a handle

@@ -7,6 +7,13 @@ use google_ads_mcp::{AdsConfig, AdsServer};
 use google_emulator::sample_ads_customers;
 use google_mcp_common::transport::serve_http_guarded;
 use google_mcp_common::{Access, AuthMode};
+use rmcp::ClientHandler;
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
+    ElicitationAction, ElicitationCapability, ErrorData, Implementation, ProtocolVersion,
+    UrlElicitationCapability,
+};
+use rmcp::service::{RequestContext, RoleClient};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use test_kit::mcp;
@@ -158,5 +165,58 @@ async fn a_caller_who_has_not_connected_google_gets_the_sign_in_link() {
     let answer = mcp::call(&ana, "list_accounts", json!({})).await.unwrap();
     assert!(mcp::is_error(&answer), "{}", text_of(&answer));
     assert!(text_of(&answer).contains(&auth.url), "{}", text_of(&answer));
+    ana.cancel().await.unwrap();
+}
+
+/// An MCP client whose person opens the sign-in link (in a browser) when asked.
+#[derive(Clone)]
+struct OpensTheLink;
+
+impl ClientHandler for OpensTheLink {
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        let ElicitRequestParams::UrlElicitationParams { url, .. } = request else {
+            return Ok(ElicitResult::new(ElicitationAction::Decline));
+        };
+        // The person signs in while the tool call waits.
+        tokio::spawn(async move { test_kit::follow(&url).await });
+        Ok(ElicitResult::new(ElicitationAction::Accept))
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        let mut capabilities = ClientCapabilities::default();
+        capabilities.elicitation =
+            Some(ElicitationCapability::new().with_url(UrlElicitationCapability::new()));
+        ClientConfig::new(capabilities, Implementation::new("opens-the-link", "1"))
+            .with_protocol_version(ProtocolVersion::V_2025_11_25)
+    }
+}
+
+#[tokio::test]
+async fn a_client_with_url_elicitation_gets_the_connect_link_and_the_call_completes() {
+    let auth = AuthServer::start().await;
+    let resource = serve_guarded(&auth).await;
+    let token = auth.access_token(&resource, ANA).await;
+    let owner = test_kit::auth_client_for(&auth.url, auth.server_key.expose_secret());
+    owner.revoke("google", ANA).await.unwrap();
+    auth.emulator.state().sign_in_as(Some(ANA.to_owned()));
+    let ana = mcp::connect_http_with_token_as(OpensTheLink, &resource, &token)
+        .await
+        .unwrap();
+    let call = ana.call_tool(CallToolRequestParams::new("list_accounts"));
+    // A bound, not a synchronisation.
+    let result = tokio::time::timeout(std::time::Duration::from_mins(1), call)
+        .await
+        .expect("the call ends")
+        .unwrap();
+    assert!(!mcp::is_error(&result), "{}", text_of(&result));
+    assert!(
+        text_of(&result).contains("Acme Agency MCC"),
+        "{}",
+        text_of(&result)
+    );
     ana.cancel().await.unwrap();
 }
