@@ -14,7 +14,13 @@
 //! - [`call_tool`]: a server's `call_tool` that explains arguments not fitting a tool's
 //!   input schema (the missing or wrong argument, what it expects) instead of serde.
 //! - [`Table`]: readable aligned text tables with a row count.
-//! - [`transport`]: `--transport stdio|http`, `--bind`, `--allowed-host`, and serving.
+//! - [`transport`]: `--transport stdio|http`, `--bind`, `--allowed-host`, `--auth`,
+//!   `--resource-url`, and serving (HTTP with a header read timeout and caps on
+//!   connections, body size and sessions).
+//! - [`Access`] (`MCP_AUTH`): gateway mode (the resource guard in front of `/mcp`, the
+//!   verified user for every call, Google tokens by token exchange, no `user_email` in
+//!   the schemas via [`router_for`]), single-user on loopback, or `asserted-unsafe`; an
+//!   HTTP server that would not know who calls refuses to start.
 //!
 //! # A tool in a few lines
 //!
