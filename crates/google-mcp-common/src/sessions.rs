@@ -105,3 +105,20 @@ impl SessionManager for CappedSessions {
         Ok(self.inner.resume(id, last_event_id).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sessions_beyond_the_cap_are_refused_until_one_closes() {
+        let sessions = CappedSessions::new(1);
+        let (first, _transport) = sessions.create_session().await.unwrap();
+        assert!(matches!(
+            sessions.create_session().await,
+            Err(CappedSessionsError::Full)
+        ));
+        sessions.close_session(&first).await.unwrap();
+        assert!(sessions.create_session().await.is_ok());
+    }
+}
