@@ -5,16 +5,18 @@
 //! `execute_gaql_query`, `resolve_customer`, `get_campaign_performance`,
 //! `get_ad_performance` and `analytics_router`. Results are text tables plus
 //! structured content; manager (MCC) accounts are followed with `login-customer-id`.
-//! Whose Google account a call uses is decided by [`google_mcp_common::UserPolicy`]
-//! (`MCP_USER_EMAIL`).
+//! Whose Google account a call uses is decided by [`google_mcp_common::UserPolicy`]:
+//! the verified caller in gateway mode (`MCP_AUTH=gateway`), else `MCP_USER_EMAIL`.
 //!
 //! ```no_run
-//! use google_ads_mcp::AdsServer;
+//! use google_ads_mcp::{AdsConfig, AdsServer};
 //! use google_mcp_common::transport::{self, TransportArgs};
 //!
 //! # async fn run(args: TransportArgs) -> anyhow::Result<()> {
-//! let server = AdsServer::from_env()?; // AUTH_GATEWAY_URL, AUTH_GATEWAY_API_KEY, GOOGLE_ADS_*
-//! transport::serve(move || server.clone(), &args).await?;
+//! let access = args.access()?; // MCP_AUTH: refuses HTTP that would not know who calls
+//! let auth = mcp_auth_client::AuthClient::from_env()?; // AUTH_GATEWAY_URL, AUTH_GATEWAY_API_KEY
+//! let server = AdsServer::with_access(&AdsConfig::from_env()?, auth, &access)?;
+//! transport::serve(move || server.clone(), &args, access.guard).await?;
 //! # Ok(())
 //! # }
 //! ```

@@ -22,7 +22,11 @@ const DEFAULT_BIND: &str = "127.0.0.1:8001";
 async fn main() -> anyhow::Result<()> {
     let cli: Cli = transport::parse_command_line(DEFAULT_BIND);
     transport::init_tracing();
-    let server = AdsServer::from_env()?;
-    transport::serve(move || server.clone(), &cli.transport).await?;
+    // Refuses an HTTP server that would not know who calls, before anything else.
+    let access = cli.transport.access()?;
+    let config = google_ads_mcp::AdsConfig::from_env()?;
+    let auth = mcp_auth_client::AuthClient::from_env()?;
+    let server = AdsServer::with_access(&config, auth, &access)?;
+    transport::serve(move || server.clone(), &cli.transport, access.guard).await?;
     Ok(())
 }

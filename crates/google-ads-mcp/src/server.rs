@@ -9,7 +9,7 @@ use crate::customer_id::CustomerId;
 use crate::params::{PerformanceArgs, QueryArgs, ResolveArgs, RouterArgs, UserArgs};
 use crate::reports::{Intent, Report};
 use crate::tools::{self, Outcome};
-use google_mcp_common::{GoogleAuth, ToolFailure, UserPolicy};
+use google_mcp_common::{Access, GoogleAuth, ToolFailure, UserPolicy};
 use mcp_auth_client::{AuthClient, ToolCall};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
@@ -65,6 +65,31 @@ impl AdsServer {
         let config = AdsConfig::from_env()?;
         let auth = AuthClient::from_env()?;
         Ok(Self::new(&config, auth, UserPolicy::from_env())?)
+    }
+
+    /// A server for the callers `access` describes (the transport's `--auth` mode); in
+    /// gateway mode Google tokens come by token exchange of each caller's access token.
+    pub fn with_access(
+        config: &AdsConfig,
+        auth: AuthClient,
+        access: &Access,
+    ) -> Result<Self, reqwest::Error> {
+        let google = GoogleAuth::new(auth, &[ADWORDS_SCOPE])
+            .sign_in_wait(config.sign_in_wait)
+            .with_exchange(access.exchange.clone());
+        Ok(Self {
+            inner: Arc::new(tools::Shared::new(
+                access.users.clone(),
+                google,
+                AdsApi::new(config)?,
+                config.login_customer_id.clone(),
+            )),
+        })
+    }
+
+    /// The tools as this server's callers see them (no `user_email` in gateway mode).
+    fn router(&self) -> rmcp::handler::server::router::tool::ToolRouter<Self> {
+        google_mcp_common::router_for(Self::tool_router(), self.inner.users())
     }
 }
 
@@ -204,7 +229,7 @@ impl AdsServer {
     }
 }
 
-#[tool_handler]
+#[tool_handler(router = self.router())]
 impl ServerHandler for AdsServer {
     /// Like rmcp's, but arguments that do not fit a tool's schema get a readable answer.
     async fn call_tool(
@@ -212,7 +237,7 @@ impl ServerHandler for AdsServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        google_mcp_common::call_tool(&Self::tool_router(), self, request, context).await
+        google_mcp_common::call_tool(&self.router(), self, request, context).await
     }
 
     fn get_info(&self) -> ServerConfig {
@@ -234,7 +259,7 @@ impl AdsServer {
         call: &ToolCall,
         user: Option<&str>,
     ) -> Result<Outcome, ToolFailure> {
-        let user = self.inner.users().resolve(user)?;
+        let user = self.inner.users().resolve_call(call, user)?;
         let accounts: Arc<Accounts> = self.inner.fresh_accounts(call, &user).await?;
         Ok(tools::render_accounts(&accounts))
     }
@@ -244,7 +269,10 @@ impl AdsServer {
         call: &ToolCall,
         args: &QueryArgs,
     ) -> Result<Outcome, ToolFailure> {
-        let user = self.inner.users().resolve(args.user_email.as_deref())?;
+        let user = self
+            .inner
+            .users()
+            .resolve_call(call, args.user_email.as_deref())?;
         let customer = parse_customer(&args.customer_id)?;
         let query = tools::checked_query(&args.query)?;
         let found = self.inner.search(call, &user, &customer, query).await?;
@@ -256,7 +284,10 @@ impl AdsServer {
         call: &ToolCall,
         args: &ResolveArgs,
     ) -> Result<Outcome, ToolFailure> {
-        let user = self.inner.users().resolve(args.user_email.as_deref())?;
+        let user = self
+            .inner
+            .users()
+            .resolve_call(call, args.user_email.as_deref())?;
         let accounts = self.inner.accounts(call, &user).await?;
         tools::resolve(&accounts, &args.customer, &user)
     }
@@ -269,7 +300,7 @@ impl AdsServer {
         intent: Result<Intent, String>,
         date_range: Option<&str>,
     ) -> Result<Outcome, ToolFailure> {
-        let user = self.inner.users().resolve(user)?;
+        let user = self.inner.users().resolve_call(call, user)?;
         let customer = parse_customer(customer)?;
         let intent = intent.map_err(ToolFailure::Message)?;
         let range = crate::DateRange::parse(date_range).map_err(ToolFailure::Message)?;

@@ -52,7 +52,7 @@ impl Analytics {
         user_email: Option<&str>,
         request: &ReportRequest,
     ) -> Result<CallToolResult, ToolFailure> {
-        let user = self.users.resolve(user_email)?;
+        let user = self.users.resolve_call(call, user_email)?;
         let body = request.spec.to_request();
         let response = self
             .auth
@@ -83,7 +83,7 @@ impl Analytics {
         user_email: Option<&str>,
         account: Option<&AccountId>,
     ) -> Result<CallToolResult, ToolFailure> {
-        let user = self.users.resolve(user_email)?;
+        let user = self.users.resolve_call(call, user_email)?;
         let mut accounts = self.all_account_summaries(call, &user).await?;
         if let Some(wanted) = account {
             let name = wanted.to_string();

@@ -22,7 +22,7 @@ pub mod tools;
 use analytics::Analytics;
 use api::AnalyticsApi;
 use config::{ANALYTICS_READONLY_SCOPE, Config};
-use google_mcp_common::GoogleAuth;
+use google_mcp_common::{Access, GoogleAuth};
 use mcp_auth_client::AuthClient;
 pub use tools::AnalyticsServer;
 
@@ -32,4 +32,19 @@ pub fn build(config: Config, gateway: AuthClient) -> Result<Analytics, reqwest::
     let auth =
         GoogleAuth::new(gateway, &[ANALYTICS_READONLY_SCOPE]).sign_in_wait(config.sign_in_wait);
     Ok(Analytics::new(api, auth, config.users))
+}
+
+/// Like [`build`] for the callers `access` describes (the transport's `--auth` mode):
+/// its user policy replaces `MCP_USER_EMAIL`'s, and in gateway mode Google tokens come
+/// by token exchange of each caller's access token.
+pub fn build_with_access(
+    config: Config,
+    gateway: AuthClient,
+    access: &Access,
+) -> Result<Analytics, reqwest::Error> {
+    let api = AnalyticsApi::new(config.data_url, config.admin_url)?;
+    let auth = GoogleAuth::new(gateway, &[ANALYTICS_READONLY_SCOPE])
+        .sign_in_wait(config.sign_in_wait)
+        .with_exchange(access.exchange.clone());
+    Ok(Analytics::new(api, auth, access.users.clone()))
 }

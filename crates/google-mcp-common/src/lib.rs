@@ -14,7 +14,13 @@
 //! - [`call_tool`]: a server's `call_tool` that explains arguments not fitting a tool's
 //!   input schema (the missing or wrong argument, what it expects) instead of serde.
 //! - [`Table`]: readable aligned text tables with a row count.
-//! - [`transport`]: `--transport stdio|http`, `--bind`, `--allowed-host`, and serving.
+//! - [`transport`]: `--transport stdio|http`, `--bind`, `--allowed-host`, `--auth`,
+//!   `--resource-url`, and serving (HTTP with a header read timeout and caps on
+//!   connections, body size and sessions).
+//! - [`Access`] (`MCP_AUTH`): gateway mode (the resource guard in front of `/mcp`, the
+//!   verified user for every call, Google tokens by token exchange, no `user_email` in
+//!   the schemas via [`router_for`]), single-user on loopback, or `asserted-unsafe`; an
+//!   HTTP server that would not know who calls refuses to start.
 //!
 //! # A tool in a few lines
 //!
@@ -81,16 +87,21 @@
 //! # }
 //! ```
 
+mod accept;
+pub mod access;
 mod arguments;
 mod failure;
 mod google_error;
 mod http;
 mod session;
+mod sessions;
 mod table;
+mod tools;
 pub mod transport;
 mod unreachable;
 mod user;
 
+pub use access::{Access, AccessError, AuthMode};
 pub use arguments::{call_tool, explain as explain_arguments};
 pub use failure::ToolFailure;
 pub use google_error::{DetailError, GoogleApiError, GoogleStatus};
@@ -99,6 +110,7 @@ pub use session::{
     DEFAULT_SIGN_IN_WAIT, GOOGLE_PROVIDER, GoogleAuth, SIGN_IN_WAIT_VAR, parse_sign_in_wait,
 };
 pub use table::Table;
+pub use tools::{router_for, without_user_email};
 pub use transport::{Transport, TransportArgs};
 pub use unreachable::NoAnswer;
 pub use user::{USER_EMAIL_VAR, UserPolicy};

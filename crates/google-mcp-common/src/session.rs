@@ -3,6 +3,7 @@
 
 use crate::failure::ToolFailure;
 use crate::google_error::GoogleApiError;
+use mcp_auth_client::resource::{ExchangeTarget, TokenExchange, VerifiedUser};
 use mcp_auth_client::{AuthClient, ConfigError, RequireAuth, Token, ToolCall};
 use std::future::Future;
 use std::time::Duration;
@@ -48,6 +49,8 @@ pub fn parse_sign_in_wait(value: Option<&str>) -> Result<Duration, String> {
 pub struct GoogleAuth {
     auth: RequireAuth,
     scopes: Vec<String>,
+    /// Gateway mode: Google tokens by exchanging the caller's verified access token.
+    exchange: Option<TokenExchange>,
 }
 
 impl GoogleAuth {
@@ -63,7 +66,16 @@ impl GoogleAuth {
         Self {
             auth,
             scopes: required_scopes.iter().map(ToString::to_string).collect(),
+            exchange: None,
         }
+    }
+
+    /// Gets Google tokens by token exchange of each call's verified user (gateway
+    /// mode) instead of asking the gateway by email.
+    #[must_use]
+    pub fn with_exchange(mut self, exchange: Option<TokenExchange>) -> Self {
+        self.exchange = exchange;
+        self
     }
 
     /// How long a tool call waits for a sign-in after the MCP client agreed to open the
@@ -93,6 +105,9 @@ impl GoogleAuth {
     /// A token for `user`, or the reply to return instead (sign-in link, URL
     /// elicitation, gateway failure text).
     pub async fn token(&self, call: &ToolCall, user: &str) -> Result<Token, ToolFailure> {
+        if let Some(exchange) = &self.exchange {
+            return self.exchanged(exchange, call, false).await;
+        }
         let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
         self.auth
             .token(call, user, &scopes)
@@ -121,6 +136,10 @@ impl GoogleAuth {
         match google_call(token.clone()).await {
             Err(error) if error.is_unauthenticated() => {
                 tracing::info!("Google rejected the access token; retrying once with a fresh one");
+                if let Some(exchange) = &self.exchange {
+                    let fresh = self.exchanged(exchange, call, true).await?;
+                    return Ok(google_call(fresh).await?);
+                }
                 let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
                 let fresh = self
                     .auth
@@ -130,6 +149,40 @@ impl GoogleAuth {
                 Ok(google_call(fresh).await?)
             }
             other => Ok(other?),
+        }
+    }
+
+    /// The caller's Google token by token exchange; `force` after Google refused the
+    /// cached one. A user who has not connected Google gets the sign-in reply.
+    async fn exchanged(
+        &self,
+        exchange: &TokenExchange,
+        call: &ToolCall,
+        force: bool,
+    ) -> Result<Token, ToolFailure> {
+        let Some(user) = VerifiedUser::from_call(call) else {
+            return Err(ToolFailure::message(
+                "Refused: this server verifies its callers, but the request carried no verified user.",
+            ));
+        };
+        let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
+        let target = ExchangeTarget::Provider(GOOGLE_PROVIDER.to_owned());
+        let error = match exchange.token(&user, &target, &scopes, force).await {
+            Ok(token) => return Ok(token),
+            Err(error) => error,
+        };
+        if !error.is_sign_in() {
+            return Err(ToolFailure::from(self.auth.reply_to(call, &error).await));
+        }
+        // Not connected: the link as a URL elicitation where the client supports it;
+        // once the sign-in completed, one more exchange.
+        self.auth
+            .elicit_sign_in(call, &error)
+            .await
+            .map_err(ToolFailure::from)?;
+        match exchange.token(&user, &target, &scopes, false).await {
+            Ok(token) => Ok(token),
+            Err(again) => Err(ToolFailure::from(self.auth.reply_to(call, &again).await)),
         }
     }
 }

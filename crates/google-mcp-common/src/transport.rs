@@ -2,9 +2,11 @@
 //! streamable HTTP at `/mcp` (axum, Host validation, graceful shutdown), chosen by the
 //! command line; plus tracing to stderr, since stdout belongs to the protocol on stdio.
 
+use crate::access::{Access, AccessError, AuthMode};
+use crate::sessions::{CappedSessions, MAX_SESSIONS};
+use mcp_auth_client::resource::ResourceGuard;
 use rmcp::ServerHandler;
 use rmcp::ServiceExt;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::future::Future;
 use std::io::{self, IsTerminal as _};
@@ -12,9 +14,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::Layer as _;
 
 /// The path the MCP endpoint is served at over HTTP.
 pub const MCP_PATH: &str = "/mcp";
+/// Largest request body accepted at `/mcp`: tool arguments are small, and rmcp reads
+/// bodies whole into memory.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// `Host` values always accepted over HTTP (rmcp's defaults: loopback only).
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
@@ -47,6 +53,41 @@ pub struct TransportArgs {
         value_name = "HOST"
     )]
     pub allowed_hosts: Vec<String>,
+    // The help texts name variables, so they are plain strings rather than rustdoc.
+    #[arg(
+        long = "auth",
+        value_enum,
+        env = "MCP_AUTH",
+        help = "How callers are known over HTTP: gateway (verified access tokens), single-user \
+                (MCP_USER_EMAIL, loopback only) or asserted-unsafe (the user_email argument is \
+                trusted). Unset: single-user when MCP_USER_EMAIL is set"
+    )]
+    pub auth: Option<AuthMode>,
+    #[arg(
+        long = "resource-url",
+        env = "MCP_RESOURCE_URL",
+        value_name = "URL",
+        help = "Gateway mode: this server's URL as registered at the gateway (the tokens' aud), \
+                e.g. https://ads.example.com/mcp"
+    )]
+    pub resource_url: Option<String>,
+}
+
+impl TransportArgs {
+    /// The access these flags and the environment configure; an HTTP server that would
+    /// not know who calls is refused here, with the variables that fix it.
+    pub fn access(&self) -> Result<Access, AccessError> {
+        let resource_url = self.resource_url.clone();
+        Access::resolve(
+            self.auth,
+            self.transport == Transport::Http,
+            self.bind,
+            move |name| match name {
+                crate::access::RESOURCE_URL_VAR => resource_url.clone(),
+                _ => std::env::var(name).ok(),
+            },
+        )
+    }
 }
 
 /// Parses the command line of a server whose CLI flattens [`TransportArgs`], with
@@ -73,8 +114,12 @@ pub fn init_tracing() {
 }
 
 /// Serves servers made by `factory` as `args` say, until the client leaves (stdio) or
-/// ctrl-c / SIGTERM (HTTP).
-pub async fn serve<S, F>(factory: F, args: &TransportArgs) -> io::Result<()>
+/// ctrl-c / SIGTERM (HTTP); over HTTP behind `guard` when it is given (gateway mode).
+pub async fn serve<S, F>(
+    factory: F,
+    args: &TransportArgs,
+    guard: Option<ResourceGuard>,
+) -> io::Result<()>
 where
     S: ServerHandler + Send + 'static,
     F: Fn() -> S + Send + Sync + 'static,
@@ -90,7 +135,8 @@ where
             })?;
             tracing::info!(address = %listener.local_addr()?, path = MCP_PATH, "serving MCP over streamable HTTP");
             let hosts = args.allowed_hosts.clone();
-            serve_http(factory, listener, hosts, shutdown_signal()).await
+            serve_http_guarded(factory, listener, hosts, guard, shutdown_signal()).await;
+            Ok(())
         }
     }
 }
@@ -140,22 +186,51 @@ where
     S: ServerHandler + Send + 'static,
     F: Fn() -> S + Send + Sync + 'static,
 {
+    serve_http_guarded(factory, listener, allowed_hosts, None, shutdown).await;
+    Ok(())
+}
+
+/// Like [`serve_http`], with `/mcp` behind `guard` (and its RFC 9728 metadata served)
+/// when one is given; header read timeout, connection, body and session caps.
+pub async fn serve_http_guarded<S, F>(
+    factory: F,
+    listener: TcpListener,
+    allowed_hosts: Vec<String>,
+    guard: Option<ResourceGuard>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
     let cancel = CancellationToken::new();
-    let router = http_router(factory, &allowed_hosts, cancel.clone());
+    let router = guarded_router(factory, &allowed_hosts, guard, cancel.clone());
     let stop = cancel.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Ends long-lived SSE streams, which graceful shutdown would wait on forever.
-            stop.cancel();
-        })
-        .await
+    let shutdown = async move {
+        shutdown.await;
+        // Ends long-lived SSE streams, which graceful shutdown would wait on forever.
+        stop.cancel();
+    };
+    crate::accept::serve(listener, router, crate::accept::MAX_CONNECTIONS, shutdown).await;
 }
 
 /// The axum router: the MCP endpoint at `/mcp` and `GET /healthz`.
 pub fn http_router<S, F>(
     factory: F,
     allowed_hosts: &[String],
+    cancel: CancellationToken,
+) -> axum::Router
+where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    guarded_router(factory, allowed_hosts, None, cancel)
+}
+
+/// [`http_router`] with `/mcp` behind `guard` and its metadata routes, when given.
+pub fn guarded_router<S, F>(
+    factory: F,
+    allowed_hosts: &[String],
+    guard: Option<ResourceGuard>,
     cancel: CancellationToken,
 ) -> axum::Router
 where
@@ -175,12 +250,17 @@ where
     }
     let service = StreamableHttpService::new(
         move || Ok(factory()),
-        Arc::new(LocalSessionManager::default()),
+        Arc::new(CappedSessions::new(MAX_SESSIONS)),
         config,
     );
-    axum::Router::new()
-        .nest_service(MCP_PATH, service)
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
+    let limit = tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES);
+    let router = match guard {
+        Some(guard) => axum::Router::new()
+            .nest_service(MCP_PATH, limit.layer(guard.layer().layer(service)))
+            .merge(guard.metadata_router()),
+        None => axum::Router::new().nest_service(MCP_PATH, limit.layer(service)),
+    };
+    router.route("/healthz", axum::routing::get(|| async { "ok" }))
 }
 
 /// Completes on ctrl-c or SIGTERM (how containers are stopped).

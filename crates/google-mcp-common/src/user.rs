@@ -25,6 +25,8 @@ pub const USER_EMAIL_VAR: &str = "MCP_USER_EMAIL";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserPolicy {
     configured: Option<String>,
+    /// Gateway mode: the user is the one the access token names, never an argument.
+    verified: bool,
 }
 
 impl UserPolicy {
@@ -45,12 +47,60 @@ impl UserPolicy {
     pub fn single_user(email: impl Into<String>) -> Self {
         Self {
             configured: Some(email.into().trim().to_owned()),
+            verified: false,
         }
     }
 
     /// A server for several users: every call names its user.
     pub fn shared() -> Self {
-        Self { configured: None }
+        Self {
+            configured: None,
+            verified: false,
+        }
+    }
+
+    /// A server behind the gateway's resource guard: each call's user is the verified
+    /// user of its request ([`UserPolicy::resolve_call`]).
+    pub fn verified() -> Self {
+        Self {
+            configured: None,
+            verified: true,
+        }
+    }
+
+    /// Whether users come from verified access tokens (tools then offer no
+    /// `user_email`).
+    pub fn is_verified(&self) -> bool {
+        self.verified
+    }
+
+    /// The user a tool call acts for: in gateway mode the verified user of the request
+    /// (a `user_email` argument naming someone else is refused), otherwise as
+    /// [`UserPolicy::resolve`].
+    pub fn resolve_call(
+        &self,
+        call: &mcp_auth_client::ToolCall,
+        argument: Option<&str>,
+    ) -> Result<String, ToolFailure> {
+        if !self.verified {
+            return self.resolve(argument);
+        }
+        let Some(user) = mcp_auth_client::resource::VerifiedUser::from_call(call) else {
+            // Only reachable if the guard was left out of the router: fail closed.
+            return Err(ToolFailure::message(
+                "Refused: this server verifies its callers, but the request carried no verified user.",
+            ));
+        };
+        match argument.map(str::trim).filter(|email| !email.is_empty()) {
+            Some(asked) if !asked.eq_ignore_ascii_case(&user.email) => {
+                Err(ToolFailure::message(format!(
+                    "Refused: you are signed in as {}, so this server cannot use the Google \
+                     account of {asked}. Leave out user_email.",
+                    user.email
+                )))
+            }
+            _ => Ok(user.email),
+        }
     }
 
     /// The configured user of a single-user server.
@@ -64,6 +114,11 @@ impl UserPolicy {
     /// does not matter); anything else is refused, so a model can never pick another
     /// person's credentials. Shared server: the argument is required.
     pub fn resolve(&self, argument: Option<&str>) -> Result<String, ToolFailure> {
+        if self.verified {
+            return Err(ToolFailure::message(
+                "Refused: this server acts only for the verified user of each request.",
+            ));
+        }
         let argument = argument.map(str::trim).filter(|email| !email.is_empty());
         match (&self.configured, argument) {
             (Some(configured), None) => Ok(configured.clone()),
@@ -88,6 +143,10 @@ impl UserPolicy {
     /// One sentence for the server's instructions telling the model how to fill
     /// `user_email`.
     pub fn instructions(&self) -> String {
+        if self.verified {
+            return "Every call acts for the signed-in user (the gateway's access token says who)."
+                .to_owned();
+        }
         match &self.configured {
             Some(email) => format!(
                 "This server acts only for {email}; leave user_email out (any other value is refused)."

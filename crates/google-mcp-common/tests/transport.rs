@@ -55,3 +55,42 @@ async fn only_loopback_and_allowed_hosts_reach_the_server_until_shutdown() {
     server.await.unwrap().unwrap();
     assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
 }
+
+#[tokio::test]
+async fn oversized_bodies_and_slow_request_heads_are_cut_off() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(serve_http(
+        || Empty,
+        listener,
+        Vec::new(),
+        std::future::pending(),
+    ));
+    let big = "x".repeat(google_mcp_common::transport::MAX_BODY_BYTES + 1);
+    let answer = reqwest::Client::new()
+        .post(format!("http://{address}/mcp"))
+        .header(
+            reqwest::header::ACCEPT,
+            "application/json, text/event-stream",
+        )
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+
+    // A client that never finishes its request head is disconnected after the timeout.
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        slow.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(closed.is_ok(), "the connection is still open after 20 s");
+}

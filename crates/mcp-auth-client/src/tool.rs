@@ -16,6 +16,8 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RoleServer};
 use std::time::Duration;
 
+mod exchanged;
+
 /// The key of the sign-in request inside an `input_required` result (2026-07-28).
 pub const SIGN_IN_INPUT_KEY: &str = "sign_in";
 /// `requestState` prefix; the rest is the gateway's session id, used only as a handle
@@ -167,7 +169,7 @@ impl RequireAuth {
     /// The reply for `error` from a token got another way (the resource's
     /// [`crate::resource::TokenExchange`]): a sign-in gives the tool error with the link
     /// (also sent as log and progress messages), anything else the failure text. No
-    /// elicitation: an exchange has no sign-in session to wait on, so the user retries.
+    /// elicitation here; [`RequireAuth::elicit_sign_in`] offers one and waits.
     pub async fn reply_to(&self, call: &ToolCall, error: &AuthError) -> CallToolResponse {
         if error.is_sign_in() {
             self.fallback(call, error, None).await

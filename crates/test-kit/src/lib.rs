@@ -12,6 +12,7 @@
 
 pub mod gateway;
 pub mod mcp;
+pub mod oauth;
 mod stack;
 
 pub use gateway::{API_KEY, ENCRYPTION_KEY, GatewayEnv, TestGateway};

@@ -50,6 +50,25 @@ pub async fn connect_stdio_with<C: ClientHandler>(
     Ok(client.serve(transport).await?)
 }
 
+/// Connects over streamable HTTP to `url` sending `token` as `Authorization: Bearer`
+/// (a gateway access token for a server in gateway mode).
+pub async fn connect_http_with_token(url: &str, token: &str) -> anyhow::Result<McpClient> {
+    connect_http_with_token_as((), url, token).await
+}
+
+/// Like [`connect_http_with_token`], with `client` answering the server's requests
+/// (elicitation).
+pub async fn connect_http_with_token_as<C: ClientHandler>(
+    client: C,
+    url: &str,
+    token: &str,
+) -> anyhow::Result<RunningService<RoleClient, C>> {
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    let config = StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(token);
+    let transport = StreamableHttpClientTransport::from_config(config);
+    Ok(client.serve(transport).await?)
+}
+
 /// Connects over streamable HTTP to `url` (`http://…/mcp`).
 pub async fn connect_http(url: &str) -> anyhow::Result<McpClient> {
     let transport = StreamableHttpClientTransport::from_uri(url.to_owned());

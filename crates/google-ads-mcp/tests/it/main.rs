@@ -5,6 +5,7 @@
 
 mod auth;
 mod errors;
+mod gateway;
 mod support;
 mod tools;
 mod transports;

@@ -110,13 +110,17 @@ async fn the_binary_serves_streamable_http_at_mcp() {
     child.kill().await.unwrap();
 }
 
-/// The binary run with `args` and a gateway configuration nothing is asked of; its
-/// exit status and stderr (or stdout, for `--help`).
-async fn run_binary(args: &[&str]) -> std::process::Output {
+/// The binary run with `args`, `env` and a gateway configuration nothing is asked of;
+/// its exit status and stderr (or stdout, for `--help`).
+async fn run_binary(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_google-ads-mcp"))
         .args(args)
         .env_remove("MCP_BIND")
         .env_remove("MCP_TRANSPORT")
+        .env_remove("MCP_AUTH")
+        .env_remove("MCP_USER_EMAIL")
+        .env_remove("MCP_RESOURCE_URL")
+        .envs(env.iter().copied())
         .env("AUTH_GATEWAY_URL", "http://127.0.0.1:9")
         .env("AUTH_GATEWAY_API_KEY", "unused")
         .stdin(Stdio::null())
@@ -127,7 +131,7 @@ async fn run_binary(args: &[&str]) -> std::process::Output {
 
 #[tokio::test]
 async fn the_default_http_address_is_port_8001_next_to_the_gateway() {
-    let help = run_binary(&["--help"]).await;
+    let help = run_binary(&["--help"], &[]).await;
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(text.contains("[default: 127.0.0.1:8001]"), "{text}");
 }
@@ -136,11 +140,35 @@ async fn the_default_http_address_is_port_8001_next_to_the_gateway() {
 async fn an_address_in_use_is_named_in_the_startup_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
-    let output = run_binary(&["--transport", "http", "--bind", &address]).await;
+    let output = run_binary(
+        &["--transport", "http", "--bind", &address],
+        &[("MCP_USER_EMAIL", "ana@example.com")],
+    )
+    .await;
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(&format!("could not listen on {address}: ")),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn a_shared_http_server_without_verification_refuses_to_start() {
+    let bind = ["--transport", "http", "--bind", "0.0.0.0:0"];
+    let cases: [&[(&str, &str)]; 3] = [
+        &[],
+        // One person's account on a non-loopback address: others could reach it.
+        &[("MCP_USER_EMAIL", "ana@example.com")],
+        &[("MCP_AUTH", "gateway")],
+    ];
+    for env in cases {
+        let output = run_binary(&bind, env).await;
+        assert!(!output.status.success(), "{env:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for name in ["MCP_AUTH=gateway", "MCP_RESOURCE_URL", "MCP_USER_EMAIL"] {
+            assert!(stderr.contains(name), "{env:?}: {stderr}");
+        }
+        assert!(!stderr.contains("serving MCP"), "{stderr}");
+    }
 }

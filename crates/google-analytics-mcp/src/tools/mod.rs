@@ -42,6 +42,11 @@ impl AnalyticsServer {
         Self { analytics }
     }
 
+    /// The tools as this server's callers see them (no `user_email` in gateway mode).
+    fn router(&self) -> rmcp::handler::server::router::tool::ToolRouter<Self> {
+        google_mcp_common::router_for(Self::tool_router(), self.analytics.users())
+    }
+
     async fn run(
         &self,
         call: &ToolCall,
@@ -160,7 +165,7 @@ impl AnalyticsServer {
     }
 }
 
-#[tool_handler]
+#[tool_handler(router = self.router())]
 impl ServerHandler for AnalyticsServer {
     /// Like rmcp's, but arguments that do not fit a tool's schema get a readable answer.
     async fn call_tool(
@@ -168,7 +173,7 @@ impl ServerHandler for AnalyticsServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        google_mcp_common::call_tool(&Self::tool_router(), self, request, context).await
+        google_mcp_common::call_tool(&self.router(), self, request, context).await
     }
 
     fn get_info(&self) -> ServerConfig {

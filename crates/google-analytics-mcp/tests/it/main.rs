@@ -6,6 +6,7 @@
 mod accounts;
 mod catalog;
 mod errors;
+mod gateway;
 mod reports;
 mod sign_in;
 mod support;

@@ -20,6 +20,7 @@ pub struct ResourceGuardBuilder {
     jwks_uri: Option<String>,
     clock: Arc<dyn Clock>,
     http: Option<reqwest::Client>,
+    insecure_jwks: bool,
 }
 
 impl ResourceGuardBuilder {
@@ -31,7 +32,17 @@ impl ResourceGuardBuilder {
             jwks_uri: None,
             clock: Arc::new(SystemClock),
             http: None,
+            insecure_jwks: false,
         }
+    }
+
+    /// Accepts an `http://` JWKS URL off loopback: for a gateway reached over a private
+    /// network (docker-compose's `mcp-internal`, `AUTH_GATEWAY_ALLOW_INSECURE_HTTP`).
+    /// The issuer and resource stay https-only.
+    #[must_use]
+    pub fn allow_insecure_jwks_http(mut self, allow: bool) -> Self {
+        self.insecure_jwks = allow;
+        self
     }
 
     /// The human-readable name in the metadata (`resource_name`, RFC 9728 §2); defaults
@@ -69,6 +80,10 @@ impl ResourceGuardBuilder {
         let issuer = canonical("issuer", &self.issuer)?;
         let resource = canonical("resource", &self.resource)?;
         let jwks_uri = match self.jwks_uri {
+            Some(uri) if self.insecure_jwks && uri.trim().starts_with("http://") => {
+                canonical("jwks_uri", &uri.trim().replacen("http://", "https://", 1))?
+                    .replacen("https://", "http://", 1)
+            }
             Some(uri) => canonical("jwks_uri", &uri)?,
             None => format!("{issuer}/oauth/jwks"),
         };
