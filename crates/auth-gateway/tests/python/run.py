@@ -230,14 +230,39 @@ class Interop:
         assert after.refresh_token and after.refresh_token != before.refresh_token, "the refresh token was not rotated"
         self.note = "new access token, refresh token rotated, no browser"
 
+    async def case_rust_server(self):
+        """our google-ads-mcp (rmcp, MCP_AUTH=gateway): no user_email, each user sees their own accounts"""
+        stack = self.stack
+        url = stack.rust_ads_url
+        seen = {}
+        for email, browser, choose in [(ALICE, self.alice_browser, None), (BOB, Browser(stack.emulator_url), BOB)]:
+            await self.sign_in_as(email if choose is None else None)
+            provider = self.provider(url, MemoryStorage(self.alice["client_info"]), browser, choose=choose)
+            async with httpx2.AsyncClient(auth=provider, timeout=30) as http:
+                async with Client(streamable_http_client(url, http_client=http)) as client:
+                    tools = await client.list_tools()
+                    for tool in tools.tools:
+                        assert "user_email" not in json.dumps(tool.input_schema), tool.name
+                    result = await client.call_tool("list_accounts", {})
+                    text = "".join(getattr(block, "text", "") for block in result.content)
+                    assert not result.is_error, text[:500]
+                    seen[email] = text
+            if choose is not None:
+                await browser.aclose()
+        # (The emulator gives these two the same sample accounts; that each user gets only
+        # their own is tested in Rust, google-ads-mcp's gateway-mode tests.)
+        assert all("Customer ID" in text for text in seen.values()), seen
+        self.note = "alice and bob each list their accounts through token exchange; no user_email in any schema"
+
     async def browser_case(self, artifacts: Path):
         self.note = await browser_check.check(self, artifacts)
 
 
-async def main(gateway_bin: str, emulator_bin: str, artifacts: str) -> int:
+async def main(gateway_bin: str, emulator_bin: str, ads_bin: str, artifacts: str) -> int:
     stack = Stack(gateway_bin, emulator_bin)
     try:
         stack.start()
+        stack.start_rust_ads(ads_bin)
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         print("gateway log (last lines):")
@@ -253,7 +278,8 @@ async def main(gateway_bin: str, emulator_bin: str, artifacts: str) -> int:
         ("4. bob in a fresh browser gets his own identity", interop.case_second_user),
         ("5. RFC 8414 metadata validates in mcp; RFC 9207 iss", interop.case_metadata),
         ("6. the SDK's token refresh", interop.case_refresh),
-        ("7. real browser (headless Chromium, Playwright): chooser, consent, /account revoke",
+        ("7. our rmcp Google Ads server as a protected resource", interop.case_rust_server),
+        ("8. real browser (headless Chromium, Playwright): chooser, consent, /account revoke",
          lambda: interop.browser_case(Path(artifacts))),
     ]
     passed = failed = 0
@@ -269,7 +295,7 @@ async def main(gateway_bin: str, emulator_bin: str, artifacts: str) -> int:
                 print(f"FAILED  {name}", flush=True)
                 traceback.print_exc()
         if failed:
-            for name in ["gateway", "emulator", "ads", "analytics"]:
+            for name in ["gateway", "emulator", "ads", "analytics", "rust-ads"]:
                 print(f"{name} log (last lines):")
                 print(redacted_tail(stack.dir / f"{name}.log", 30 if name == "gateway" else 10))
     finally:
@@ -280,4 +306,4 @@ async def main(gateway_bin: str, emulator_bin: str, artifacts: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3])))
+    sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4])))

@@ -123,11 +123,35 @@ class Stack:
             wait_until(lambda m=metadata: httpx2.get(m).status_code == 200, 60, f"the {name} server", server, log)
         return self
 
-    def cli(self, *args):
+    def cli(self, *args) -> str:
         # The output holds a client's key (printed once): kept out of the log.
         done = subprocess.run([self.gateway_bin, *args], env=self.gateway_env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"auth-gateway {' '.join(args[:2])} failed: {done.stderr[-2000:]}")
+        return done.stdout
+
+    def start_rust_ads(self, ads_bin: str):
+        """Our own google-ads-mcp as a protected resource (MCP_AUTH=gateway): its key from
+        `clients create`, registered as a resource, Google played by the emulator."""
+        port = free_port()
+        self.rust_ads_url = f"http://127.0.0.1:{port}/mcp"
+        out = self.cli("clients", "create", "rust-ads-mcp", "--providers", "google", "--verified-users-only")
+        key = next(line.split("=", 1)[1].strip() for line in out.splitlines()
+                   if line.startswith("AUTH_GATEWAY_API_KEY="))
+        self.cli("resources", "add", self.rust_ads_url, "--client", "rust-ads-mcp", "--provider", "google",
+                 "--scopes", ADS_SCOPE, "--name", "Google Ads (rmcp)")
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "AUTH_GATEWAY_", "MCP_"))},
+            "AUTH_GATEWAY_URL": self.gateway_url,
+            "AUTH_GATEWAY_API_KEY": key,
+            "MCP_AUTH": "gateway",
+            "MCP_RESOURCE_URL": self.rust_ads_url,
+            "GOOGLE_ADS_API_URL": self.emulator_url,
+        }
+        log = self.dir / "rust-ads.log"
+        server = self.spawn([ads_bin, "--transport", "http", "--bind", f"127.0.0.1:{port}"], log, env=env)
+        metadata = f"http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp"
+        wait_until(lambda: httpx2.get(metadata).status_code == 200, 60, "google-ads-mcp", server, log)
 
     def stop(self, keep_logs: bool = False):
         """Ends every process; the temporary directory (logs, database) stays only when asked."""
