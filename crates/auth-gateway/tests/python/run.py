@@ -230,6 +230,23 @@ class Interop:
         assert after.refresh_token and after.refresh_token != before.refresh_token, "the refresh token was not rotated"
         self.note = "new access token, refresh token rotated, no browser"
 
+    async def case_client_metadata_document(self):
+        """the SDK with client_metadata_url (CIMD): no registration, the document's URL is the client id"""
+        stack = self.stack
+        url = stack.serve_client_document(self.redirect_uri)
+        redirect_handler, callback_handler = self.alice_browser.handlers(self.redirect_uri, None)
+        storage = MemoryStorage()
+        provider = OAuthClientProvider(stack.ads_url, self.metadata, storage, redirect_handler,
+                                       callback_handler, client_metadata_url=url)
+        await self.sign_in_as(ALICE)
+        who = await self.whoami(stack.ads_url, provider)
+        assert who["email"] == ALICE and who["client_id"] == url, who
+        walk = self.alice_browser.walks[-1]
+        assert walk.start["client_id"] == url, walk.start
+        assert not walk.google_requests, "alice is signed in and her grant covers the server"
+        assert len(walk.consent_pages) == 1 and "127.0.0.1" in walk.consent_pages[0], walk.hops
+        self.note = "client_id = the document URL; no Google trip; consent names the document's host"
+
     async def case_rust_server(self):
         """our google-ads-mcp (rmcp, MCP_AUTH=gateway): no user_email, each user sees their own accounts"""
         stack = self.stack
@@ -279,7 +296,8 @@ async def main(gateway_bin: str, emulator_bin: str, ads_bin: str, artifacts: str
         ("5. RFC 8414 metadata validates in mcp; RFC 9207 iss", interop.case_metadata),
         ("6. the SDK's token refresh", interop.case_refresh),
         ("7. our rmcp Google Ads server as a protected resource", interop.case_rust_server),
-        ("8. real browser (headless Chromium, Playwright): chooser, consent, /account revoke",
+        ("8. a client metadata document (CIMD) instead of registration", interop.case_client_metadata_document),
+        ("9. real browser (headless Chromium, Playwright): chooser, consent, /account revoke",
          lambda: interop.browser_case(Path(artifacts))),
     ]
     passed = failed = 0

@@ -2,20 +2,26 @@
 in a temporary directory, settings from the emulator's env file), the two resources
 registered with the admin CLI, and two FastMCP servers. Every process is ended on exit."""
 
+import http.server
+import json
 import os
 import re
 import shutil
 import shlex
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import httpx2
 
 HERE = Path(__file__).resolve().parent
+# The test CA and loopback certificate of the API tests (tests/fixtures/cimd/README.md).
+FIXTURES = HERE.parent / "fixtures" / "cimd"
 ADS_SCOPE = "https://www.googleapis.com/auth/adwords"
 ANALYTICS_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
 # Lines of the gateway's log that could carry a secret are never shown.
@@ -97,6 +103,10 @@ class Stack:
             "HOST": "127.0.0.1",
             "PORT": str(gateway_port),
             "AUTH_GATEWAY_PUBLIC_URL": self.gateway_url,
+            # Client metadata documents served on loopback with the test CA (development
+            # settings; production refuses both).
+            "OAUTH_CIMD_ALLOW_LOOPBACK": "true",
+            "OAUTH_CIMD_EXTRA_CA_FILE": str(FIXTURES / "ca.pem"),
             "AUTH_GATEWAY_DATA_DIR": str(self.dir / "data"),
             "LOG_LEVEL": "INFO",
         }
@@ -129,6 +139,36 @@ class Stack:
         if done.returncode != 0:
             raise RuntimeError(f"auth-gateway {' '.join(args[:2])} failed: {done.stderr[-2000:]}")
         return done.stdout
+
+    def serve_client_document(self, redirect_uri: str) -> str:
+        """Serves a client ID metadata document over https on loopback (the test CA's
+        certificate); returns its URL, which is the client's `client_id`."""
+        port = free_port()
+        url = f"https://127.0.0.1:{port}/oauth/client.json"
+        document = json.dumps({
+            "client_id": url, "client_name": "Python mcp SDK (CIMD)", "redirect_uris": [redirect_uri],
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+            "token_endpoint_auth_method": "none",
+        }).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(document)))
+                self.end_headers()
+                self.wfile.write(document)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(FIXTURES / "server.pem", FIXTURES / "server.key")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.document_server = server
+        return url
 
     def start_rust_ads(self, ads_bin: str):
         """Our own google-ads-mcp as a protected resource (MCP_AUTH=gateway): its key from
