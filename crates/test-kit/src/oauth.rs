@@ -156,11 +156,6 @@ impl AuthServer {
     /// Walks `/oauth/authorize` like a browser until the client's redirect; returns the
     /// code. Signs in at the emulator as `email` and allows on the consent page.
     async fn authorize(&self, client_id: &str, resource: &str, email: &str) -> String {
-        let browser = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("response_type", "code")
             .append_pair("client_id", client_id)
@@ -170,7 +165,33 @@ impl AuthServer {
             .append_pair("resource", resource)
             .append_pair("state", "st")
             .finish();
-        let mut next = format!("{}/oauth/authorize?{query}", self.url);
+        let back = self
+            .walk(
+                &format!("{}/oauth/authorize?{query}", self.url),
+                REDIRECT,
+                email,
+            )
+            .await;
+        let query = back.split_once('?').map_or("", |(_, query)| query);
+        let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        params
+            .get("code")
+            .cloned()
+            .unwrap_or_else(|| panic!("{back}"))
+    }
+
+    /// A browser (cookies kept, redirects followed by hand) from `start` until the
+    /// redirect to `redirect_uri`: signs in at the emulator as `email`, allows on the
+    /// consent page. Returns that redirect URL (code, state, iss).
+    pub async fn walk(&self, start: &str, redirect_uri: &str, email: &str) -> String {
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut next = start.to_owned();
         for _ in 0..10 {
             if next.starts_with(&self.emulator.auth_url()) {
                 self.emulator.state().sign_in_as(Some(email.to_owned()));
@@ -196,14 +217,8 @@ impl AuthServer {
             } else {
                 location
             };
-            if let Some(query) = next.strip_prefix(&format!("{REDIRECT}?")) {
-                let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
-                    .into_owned()
-                    .collect();
-                return params
-                    .get("code")
-                    .cloned()
-                    .unwrap_or_else(|| panic!("{next}"));
+            if next.starts_with(redirect_uri) {
+                return next;
             }
         }
         panic!("the authorization did not come back to the client");

@@ -281,3 +281,67 @@ async fn an_unknown_kid_refetches_the_jwks_at_most_once_a_minute_and_once_for_al
         "known keys still work"
     );
 }
+
+/// rmcp's own OAuth client (feature `auth`) adds the guarded server by its URL alone:
+/// RFC 9728 → RFC 8414 discovery, dynamic registration, PKCE, consent, the RFC 9207 `iss`
+/// check, a tool call as the verified user, a refresh; the replaced refresh token, used
+/// again, is refused and ends the family (rmcp's next refresh fails too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rmcps_oauth_client_signs_in_calls_refreshes_and_a_replay_ends_the_family() {
+    use oauth2::TokenResponse as _;
+    use rmcp::transport::auth::{AuthorizationRequest, OAuthState};
+
+    let setup = setup().await;
+    let redirect = "http://127.0.0.1:48123/callback";
+    let mut oauth = OAuthState::new(setup.resource.as_str(), None)
+        .await
+        .unwrap();
+    oauth
+        .start_authorization(
+            AuthorizationRequest::new(redirect).with_client_name("rmcp OAuth client"),
+        )
+        .await
+        .unwrap();
+    let start = oauth.get_authorization_url().await.unwrap();
+    assert!(
+        start.contains("resource="),
+        "rmcp sends the RFC 8707 resource: {start}"
+    );
+    let back = setup.auth.walk(&start, redirect, ALICE).await;
+    oauth.handle_callback_url(&back).await.unwrap();
+    let manager = oauth.into_authorization_manager().unwrap();
+
+    let token = manager.get_access_token().await.unwrap();
+    let config = StreamableHttpClientTransportConfig::with_uri(setup.resource.clone())
+        .auth_header(token.clone());
+    let client = ().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap();
+    let result = test_kit::mcp::call(&client, "whoami", serde_json::json!({}))
+        .await
+        .unwrap();
+    assert!(test_kit::mcp::text_of(&result).contains(&format!("email={ALICE}")));
+
+    let (client_id, first) = manager.get_credentials().await.unwrap();
+    let first = first.unwrap().refresh_token().unwrap().secret().clone();
+    manager.refresh_token().await.unwrap();
+    let (_, second) = manager.get_credentials().await.unwrap();
+    let second = second.unwrap();
+    assert_ne!(second.refresh_token().unwrap().secret(), &first, "rotated");
+    assert_ne!(second.access_token().secret(), &token);
+
+    // Past the grace for a lost response, the first refresh token comes back: a theft.
+    setup.auth.clock.advance(chrono::Duration::minutes(2));
+    let replay = reqwest::Client::new()
+        .post(format!("{}/oauth/token", setup.auth.url))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first.as_str()),
+            ("client_id", client_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400);
+    let body: serde_json::Value = replay.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+    assert!(manager.refresh_token().await.is_err(), "the family ended");
+}
