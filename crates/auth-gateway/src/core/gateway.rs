@@ -238,6 +238,12 @@ impl Gateway {
             .await
     }
 
+    /// The origin of the public URL (`https://gateway.example.com`): what a browser's
+    /// `Origin` header must say on the gateway's own forms.
+    pub fn public_origin(&self) -> String {
+        self.settings.public_url.origin().ascii_serialization()
+    }
+
     /// `GET /oauth/authorize`: the next step of an authorization request.
     pub async fn authorize(
         &self,

@@ -348,6 +348,31 @@ async fn a_forged_consent_is_refused_and_deny_tells_the_client(backend: Backend)
         .await
         .unwrap();
     assert_eq!(stranger.status(), 400);
+    // A page on another site that somehow had the token still cannot post it: browsers
+    // name the page's origin.
+    let cross_site = browser
+        .post(app.url("/oauth/authorize"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("request", field(&page, "request")),
+            ("csrf", field(&page, "csrf")),
+            ("decision", "allow".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 400);
+    let account = browser
+        .post(app.url("/account"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("csrf", field(&page, "csrf")),
+            ("action", "sign_out".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 400, "the session stays");
     let subject = store
         .credential(ALICE, "google")
         .await

@@ -7,7 +7,7 @@ use crate::core::authz::authorize::browser::SESSION_COOKIE;
 use crate::http::AppState;
 use crate::http::account_page;
 use crate::http::pages::{Page, security_headers};
-use crate::http::routes::flow::{cookie_value, found, wire_cookie_name};
+use crate::http::routes::flow::{cookie_value, found, same_origin, wire_cookie_name};
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -68,6 +68,9 @@ pub async fn act(
     headers: HeaderMap,
     Form(form): Form<AccountForm>,
 ) -> Response {
+    if !same_origin(&state, &headers) {
+        return error_page(&AccountError::Forged).into_response();
+    }
     let Some(action) = parse_action(form.action.as_str(), form.target) else {
         return page(
             StatusCode::BAD_REQUEST,

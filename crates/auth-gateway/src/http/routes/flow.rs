@@ -144,6 +144,16 @@ fn callback_params(query: &str) -> Result<CallbackParams, FlowError> {
     Ok(params)
 }
 
+/// Whether a form POST may be from one of the gateway's own pages: a browser sends
+/// `Origin` with every POST, so one naming another site is a cross-site forgery (the CSRF
+/// token is the main defence; this is the second). A request without `Origin` (not from a
+/// browser) is left to the CSRF token.
+pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ORIGIN)
+        .is_none_or(|origin| origin.as_bytes() == state.gateway.public_origin().as_bytes())
+}
+
 /// Reads one cookie from the `Cookie` headers (RFC 6265 §5.4 syntax).
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -7,7 +7,7 @@ use crate::core::authz::authorize::request::AuthorizePageError;
 use crate::http::AppState;
 use crate::http::consent_page;
 use crate::http::pages::Page;
-use crate::http::routes::flow::{cookie_value, found, wire_cookie_name};
+use crate::http::routes::flow::{cookie_value, found, same_origin, wire_cookie_name};
 use axum::Form;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -67,6 +67,9 @@ pub async fn decide(
     headers: HeaderMap,
     Form(form): Form<ConsentForm>,
 ) -> Response {
+    if !same_origin(&state, &headers) {
+        return error_page(&AuthorizePageError::Forged).into_response();
+    }
     let cookie = session_cookie(&state, &headers);
     let step = state
         .gateway
