@@ -147,11 +147,13 @@ fn callback_params(query: &str) -> Result<CallbackParams, FlowError> {
 /// Whether a form POST may be from one of the gateway's own pages: a browser sends
 /// `Origin` with every POST, so one naming another site is a cross-site forgery (the CSRF
 /// token is the main defence; this is the second). A request without `Origin` (not from a
-/// browser) is left to the CSRF token.
+/// browser), or with `Origin: null` (what browsers send from a page whose referrer policy
+/// is `no-referrer`, as the gateway's own pages are), is left to the CSRF token.
 pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ORIGIN)
-        .is_none_or(|origin| origin.as_bytes() == state.gateway.public_origin().as_bytes())
+    headers.get(header::ORIGIN).is_none_or(|origin| {
+        origin.as_bytes() == b"null"
+            || origin.as_bytes() == state.gateway.public_origin().as_bytes()
+    })
 }
 
 /// Reads one cookie from the `Cookie` headers (RFC 6265 §5.4 syntax).
